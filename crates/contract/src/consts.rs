@@ -54,7 +54,10 @@ pub const HRESULTS: &[(&str, u32)] = &[
     ("E_OUTOFMEMORY", hr::MAPI_E_NOT_ENOUGH_MEMORY),
     ("MAPI_E_INVALID_PARAMETER", hr::MAPI_E_INVALID_PARAMETER),
     ("E_INVALIDARG", hr::MAPI_E_INVALID_PARAMETER),
-    ("MAPI_E_INTERFACE_NOT_SUPPORTED", hr::MAPI_E_INTERFACE_NOT_SUPPORTED),
+    (
+        "MAPI_E_INTERFACE_NOT_SUPPORTED",
+        hr::MAPI_E_INTERFACE_NOT_SUPPORTED,
+    ),
     ("E_NOINTERFACE", hr::MAPI_E_INTERFACE_NOT_SUPPORTED),
     ("MAPI_E_NO_ACCESS", hr::MAPI_E_NO_ACCESS),
     ("E_ACCESSDENIED", hr::MAPI_E_NO_ACCESS),
@@ -220,8 +223,14 @@ pub enum FlagSet {
 pub const TRANSPORT_NOTIFY_FLAGS: &[(&str, u32)] = &[
     ("NOTIFY_BEGIN_INBOUND", flag::NOTIFY_BEGIN_INBOUND),
     ("NOTIFY_BEGIN_OUTBOUND", flag::NOTIFY_BEGIN_OUTBOUND),
-    ("NOTIFY_BEGIN_INBOUND_FLUSH", flag::NOTIFY_BEGIN_INBOUND_FLUSH),
-    ("NOTIFY_BEGIN_OUTBOUND_FLUSH", flag::NOTIFY_BEGIN_OUTBOUND_FLUSH),
+    (
+        "NOTIFY_BEGIN_INBOUND_FLUSH",
+        flag::NOTIFY_BEGIN_INBOUND_FLUSH,
+    ),
+    (
+        "NOTIFY_BEGIN_OUTBOUND_FLUSH",
+        flag::NOTIFY_BEGIN_OUTBOUND_FLUSH,
+    ),
     ("NOTIFY_END_INBOUND", flag::NOTIFY_END_INBOUND),
     ("NOTIFY_END_OUTBOUND", flag::NOTIFY_END_OUTBOUND),
     ("NOTIFY_END_INBOUND_FLUSH", flag::NOTIFY_END_INBOUND_FLUSH),
@@ -291,7 +300,10 @@ pub const RESOURCE_FLAGS: &[(&str, u32)] = &[
     ("STATUS_DEFAULT_OUTBOUND", flag::STATUS_DEFAULT_OUTBOUND),
     ("STATUS_PRIMARY_IDENTITY", flag::STATUS_PRIMARY_IDENTITY),
     ("STATUS_XP_PREFER_LAST", flag::STATUS_XP_PREFER_LAST),
-    ("STATUS_NO_PRIMARY_IDENTITY", flag::STATUS_NO_PRIMARY_IDENTITY),
+    (
+        "STATUS_NO_PRIMARY_IDENTITY",
+        flag::STATUS_NO_PRIMARY_IDENTITY,
+    ),
     ("STATUS_OWN_STORE", flag::STATUS_OWN_STORE),
 ];
 pub const MESSAGE_FLAGS: &[(&str, u32)] = &[
@@ -465,12 +477,19 @@ mod tests {
     fn flag_families_do_not_mix() {
         // model §4.1: NOTIFY_NEWMAIL and NOTIFY_BEGIN_INBOUND are both 0x1.
         assert_eq!(FlagSet::SpoolerNotify.names(1), vec!["NOTIFY_NEWMAIL"]);
-        assert_eq!(FlagSet::TransportNotify.names(1), vec!["NOTIFY_BEGIN_INBOUND"]);
         assert_eq!(
-            FlagSet::TransportNotify.names(flag::NOTIFY_ABORT_DEFERRED | flag::NOTIFY_CANCEL_MESSAGE),
+            FlagSet::TransportNotify.names(1),
+            vec!["NOTIFY_BEGIN_INBOUND"]
+        );
+        assert_eq!(
+            FlagSet::TransportNotify
+                .names(flag::NOTIFY_ABORT_DEFERRED | flag::NOTIFY_CANCEL_MESSAGE),
             vec!["NOTIFY_ABORT_DEFERRED", "NOTIFY_CANCEL_MESSAGE"]
         );
-        assert_eq!(FlagSet::EndMessage.names(0x1_0001), vec!["END_RESEND_NOW", "0x00000001"]);
+        assert_eq!(
+            FlagSet::EndMessage.names(0x1_0001),
+            vec!["END_RESEND_NOW", "0x00000001"]
+        );
         assert!(FlagSet::EndMessage.names(0).is_empty());
     }
 

@@ -72,7 +72,10 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub fn new(pos: Pos, message: impl Into<String>) -> Self {
-        ScenarioError { pos, message: message.into() }
+        ScenarioError {
+            pos,
+            message: message.into(),
+        }
     }
 }
 
@@ -125,9 +128,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
         if TOML_SPANS.with(Cell::get) {
             let s = serde_spanned::Spanned::<T>::deserialize(d)?;
             let span = s.span();
-            Ok(Sp { span: Some((span.start, span.end)), value: s.into_inner() })
+            Ok(Sp {
+                span: Some((span.start, span.end)),
+                value: s.into_inner(),
+            })
         } else {
-            Ok(Sp { value: T::deserialize(d)?, span: None })
+            Ok(Sp {
+                value: T::deserialize(d)?,
+                span: None,
+            })
         }
     }
 }
@@ -295,9 +304,15 @@ impl ScriptSource {
     pub fn file_pos(&self, line: u32, col: u32) -> Option<Pos> {
         let o = self.origin?;
         Some(if line <= 1 {
-            Pos { line: o.line, col: o.col + col.saturating_sub(1) }
+            Pos {
+                line: o.line,
+                col: o.col + col.saturating_sub(1),
+            }
         } else {
-            Pos { line: o.line + line - 1, col }
+            Pos {
+                line: o.line + line - 1,
+                col,
+            }
         })
     }
 }
@@ -435,12 +450,18 @@ pub fn parse_scenario(text: &str, format: Format) -> Result<Scenario, ScenarioEr
             let r = toml::from_str::<RawScenario>(text);
             TOML_SPANS.with(|c| c.set(false));
             r.map_err(|e| {
-                let pos = e.span().map(|s| Pos::of_offset(text, s.start)).unwrap_or(Pos::START);
+                let pos = e
+                    .span()
+                    .map(|s| Pos::of_offset(text, s.start))
+                    .unwrap_or(Pos::START);
                 ScenarioError::new(pos, clean_toml_message(e.message()))
             })?
         }
         Format::Json => serde_json::from_str::<RawScenario>(text).map_err(|e| {
-            let pos = Pos { line: e.line().max(1) as u32, col: e.column().max(1) as u32 };
+            let pos = Pos {
+                line: e.line().max(1) as u32,
+                col: e.column().max(1) as u32,
+            };
             ScenarioError::new(pos, clean_json_message(&e.to_string()))
         })?,
     };
@@ -465,7 +486,9 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn pos<T>(&self, sp: &Sp<T>) -> Pos {
-        sp.span.map(|(s, _)| Pos::of_offset(self.src, s)).unwrap_or(Pos::START)
+        sp.span
+            .map(|(s, _)| Pos::of_offset(self.src, s))
+            .unwrap_or(Pos::START)
     }
 
     fn err<T>(&self, sp: &Sp<T>, msg: impl Into<String>) -> ScenarioError {
@@ -475,7 +498,10 @@ impl Resolver<'_> {
     fn time(&self, sp: &Sp<f64>, what: &str) -> Result<Millis, ScenarioError> {
         let v = sp.value;
         if !v.is_finite() || v < 0.0 {
-            return Err(self.err(sp, format!("{what} must be a number of seconds ≥ 0, found {v}")));
+            return Err(self.err(
+                sp,
+                format!("{what} must be a number of seconds ≥ 0, found {v}"),
+            ));
         }
         if v > MAX_TIME_S {
             return Err(self.err(sp, format!("{what} = {v} s is beyond the 30-day limit")));
@@ -498,19 +524,35 @@ impl Resolver<'_> {
     fn addr_type(&self, sp: &Sp<String>) -> Result<String, ScenarioError> {
         // model §7.2: address types contain only A–Z and 0–9.
         let v = &sp.value;
-        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if v.is_empty()
+            || !v
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             return Err(self.err(
                 sp,
-                format!("address type \"{v}\" must be non-empty and use only A–Z and 0–9 (model §7.2)"),
+                format!(
+                    "address type \"{v}\" must be non-empty and use only A–Z and 0–9 (model §7.2)"
+                ),
             ));
         }
         Ok(v.clone())
     }
 
     fn uid(&self, sp: &Sp<String>) -> Result<[u8; 16], ScenarioError> {
-        let hex: String = sp.value.chars().filter(|c| *c != '-' && *c != ' ').collect();
+        let hex: String = sp
+            .value
+            .chars()
+            .filter(|c| *c != '-' && *c != ' ')
+            .collect();
         let bad = || {
-            self.err(sp, format!("a MAPIUID is 16 bytes written as 32 hex digits, found \"{}\"", sp.value))
+            self.err(
+                sp,
+                format!(
+                    "a MAPIUID is 16 bytes written as 32 hex digits, found \"{}\"",
+                    sp.value
+                ),
+            )
         };
         if hex.len() != 32 || !hex.is_ascii() {
             return Err(bad());
@@ -541,7 +583,10 @@ impl Resolver<'_> {
         if sp.value.len() > MAX_SCRIPT_BYTES {
             return Err(self.err(
                 sp,
-                format!("the script is {} bytes; the limit is {MAX_SCRIPT_BYTES}", sp.value.len()),
+                format!(
+                    "the script is {} bytes; the limit is {MAX_SCRIPT_BYTES}",
+                    sp.value.len()
+                ),
             ));
         }
         let origin = sp.span.map(|(start, _)| {
@@ -561,7 +606,10 @@ impl Resolver<'_> {
             }
             Pos::of_offset(self.src, off)
         });
-        Ok(ScriptSource { text: sp.value.clone(), origin })
+        Ok(ScriptSource {
+            text: sp.value.clone(),
+            origin,
+        })
     }
 
     fn resolve(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
@@ -619,7 +667,9 @@ impl Resolver<'_> {
         for t in &raw.transport {
             let name = t.name.value.trim().to_string();
             if name.is_empty()
-                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return Err(self.err(
                     &t.name,
@@ -634,9 +684,17 @@ impl Resolver<'_> {
             }
             let address_types = match &t.address_types {
                 None => None,
-                Some(list) => Some(list.iter().map(|a| self.addr_type(a)).collect::<Result<Vec<_>, _>>()?),
+                Some(list) => Some(
+                    list.iter()
+                        .map(|a| self.addr_type(a))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
             };
-            let uids = t.uids.iter().map(|u| self.uid(u)).collect::<Result<Vec<_>, _>>()?;
+            let uids = t
+                .uids
+                .iter()
+                .map(|u| self.uid(u))
+                .collect::<Result<Vec<_>, _>>()?;
             let script = t.script.as_ref().map(|s| self.script(s)).transpose()?;
             transports.push(TransportSpec {
                 name,
@@ -667,7 +725,10 @@ impl Resolver<'_> {
                 // MsgServiceTransportOrder needs the complete list (model §7.3).
                 return Err(ScenarioError::new(
                     missing.pos,
-                    format!("transport_order must list every transport; \"{}\" is missing", missing.name),
+                    format!(
+                        "transport_order must list every transport; \"{}\" is missing",
+                        missing.name
+                    ),
                 ));
             }
             transports = ordered;
@@ -677,7 +738,10 @@ impl Resolver<'_> {
 
         // Messages.
         if raw.message.len() > MAX_MESSAGES {
-            return Err(ScenarioError::new(Pos::START, format!("at most {MAX_MESSAGES} messages")));
+            return Err(ScenarioError::new(
+                Pos::START,
+                format!("at most {MAX_MESSAGES} messages"),
+            ));
         }
         let mut messages: Vec<MessageSpec> = Vec::with_capacity(raw.message.len());
         let mut total = 0usize;
@@ -694,7 +758,10 @@ impl Resolver<'_> {
             };
             if messages.iter().any(|o| o.id == id) {
                 let p = m.id.as_ref().map(|s| self.pos(s)).unwrap_or(Pos::START);
-                return Err(ScenarioError::new(p, format!("message id \"{id}\" is used twice")));
+                return Err(ScenarioError::new(
+                    p,
+                    format!("message id \"{id}\" is used twice"),
+                ));
             }
             let submit_at = match &m.submit_at_s {
                 Some(v) => self.time(v, "submit_at_s")?,
@@ -723,14 +790,27 @@ impl Resolver<'_> {
                 }
                 let types = match &g.value.types {
                     Some(ts) if ts.is_empty() => {
-                        return Err(self.err(g, "generate.types must name at least one address type"))
+                        return Err(
+                            self.err(g, "generate.types must name at least one address type")
+                        )
                     }
-                    Some(ts) => ts.iter().map(|t| self.addr_type(t)).collect::<Result<Vec<_>, _>>()?,
+                    Some(ts) => ts
+                        .iter()
+                        .map(|t| self.addr_type(t))
+                        .collect::<Result<Vec<_>, _>>()?,
                     None => vec!["SMTP".to_string()],
                 };
                 let rt = self.recipient_type(&g.value.recipient_type)?;
-                let name_pat = g.value.name.clone().unwrap_or_else(|| "User {i}".to_string());
-                let addr_pat = g.value.address.clone().unwrap_or_else(|| "user{i}@contoso.example".to_string());
+                let name_pat = g
+                    .value
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| "User {i}".to_string());
+                let addr_pat = g
+                    .value
+                    .address
+                    .clone()
+                    .unwrap_or_else(|| "user{i}@contoso.example".to_string());
                 for k in 0..count as usize {
                     let ks = k.to_string();
                     recipients.push(RecipientSpec {
@@ -767,7 +847,10 @@ impl Resolver<'_> {
 
         // Events.
         if raw.event.len() > MAX_EVENTS {
-            return Err(ScenarioError::new(Pos::START, format!("at most {MAX_EVENTS} events")));
+            return Err(ScenarioError::new(
+                Pos::START,
+                format!("at most {MAX_EVENTS} events"),
+            ));
         }
         let mut events = Vec::with_capacity(raw.event.len());
         for e in &raw.event {
@@ -777,17 +860,22 @@ impl Resolver<'_> {
                 let m = e.message.as_ref().ok_or_else(|| {
                     ScenarioError::new(pos, format!("action \"{what}\" needs message = \"<id>\""))
                 })?;
-                messages.iter().position(|x| x.id == m.value).ok_or_else(|| {
-                    self.err(m, format!("no message has id \"{}\"", m.value))
-                })
+                messages
+                    .iter()
+                    .position(|x| x.id == m.value)
+                    .ok_or_else(|| self.err(m, format!("no message has id \"{}\"", m.value)))
             };
             let need_transport = |what: &str| -> Result<usize, ScenarioError> {
                 let t = e.transport.as_ref().ok_or_else(|| {
-                    ScenarioError::new(pos, format!("action \"{what}\" needs transport = \"<name>\""))
+                    ScenarioError::new(
+                        pos,
+                        format!("action \"{what}\" needs transport = \"<name>\""),
+                    )
                 })?;
-                transports.iter().position(|x| x.name == t.value).ok_or_else(|| {
-                    self.err(t, format!("no transport is named \"{}\"", t.value))
-                })
+                transports
+                    .iter()
+                    .position(|x| x.name == t.value)
+                    .ok_or_else(|| self.err(t, format!("no transport is named \"{}\"", t.value)))
             };
             let action = match e.action.value.as_str() {
                 "cancel" => EventAction::Cancel { message: need_message("cancel")? },
@@ -805,14 +893,22 @@ impl Resolver<'_> {
                 }
             };
             // Keys that do not belong to the action are mistakes, not silently ignored.
-            let uses_message = matches!(action, EventAction::Cancel { .. } | EventAction::AbortSubmit { .. });
-            let uses_transport =
-                matches!(action, EventAction::OutboundOff { .. } | EventAction::OutboundOn { .. });
+            let uses_message = matches!(
+                action,
+                EventAction::Cancel { .. } | EventAction::AbortSubmit { .. }
+            );
+            let uses_transport = matches!(
+                action,
+                EventAction::OutboundOff { .. } | EventAction::OutboundOn { .. }
+            );
             if let (false, Some(m)) = (uses_message, &e.message) {
                 return Err(self.err(m, format!("action \"{}\" takes no message", e.action.value)));
             }
             if let (false, Some(t)) = (uses_transport, &e.transport) {
-                return Err(self.err(t, format!("action \"{}\" takes no transport", e.action.value)));
+                return Err(self.err(
+                    t,
+                    format!("action \"{}\" takes no transport", e.action.value),
+                ));
             }
             events.push(EventSpec { at, action, pos });
         }
@@ -840,7 +936,8 @@ mod tests {
 
     #[test]
     fn unknown_key_is_rejected_at_its_line() {
-        let e = toml_err("version = 1\n[[transport]]\nname = \"smtp\"\nadress_types = [\"SMTP\"]\n");
+        let e =
+            toml_err("version = 1\n[[transport]]\nname = \"smtp\"\nadress_types = [\"SMTP\"]\n");
         assert_eq!(e.pos.line, 4, "{e}");
         assert!(e.message.contains("adress_types"), "{e}");
     }
@@ -886,7 +983,13 @@ mod tests {
     fn prefer_last_sorts_after_others_unless_ordered() {
         let text = "version = 1\n[[transport]]\nname = \"a\"\nprefer_last = true\n[[transport]]\nname = \"b\"\n";
         let s = parse_scenario(text, Format::Toml).unwrap();
-        assert_eq!(s.transports.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(
+            s.transports
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            ["b", "a"]
+        );
         let text2 = format!("{text}[spooler]\ntransport_order = [\"a\", \"b\"]\n");
         let s = parse_scenario(&text2, Format::Toml).unwrap();
         assert_eq!(s.transports[0].name, "a");
