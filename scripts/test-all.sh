@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every check Spoolscope has: formatting, lints, all tests, the wasm32 build of the
+# engine crates, and the benchmark summary (numbers, not pass/fail).
+# This is the README's test command; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "engine crates build for wasm32-unknown-unknown"
+cargo build --target wasm32-unknown-unknown -p spoolscope-contract -p spoolscope-engine -p spoolscope-script
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "benchmark summary (release)"
+cargo run --release -q -p spoolscope-bench --bin bench-summary
