@@ -50,8 +50,9 @@ enum Timer {
     ClientSubmit(u32),
     /// A scenario event (contract §3).
     External(usize),
-    /// A spooler retry of `xp` for `msg` (model §9.3).
-    Retry { msg: u32, xp: XpId, why: RetryWhy },
+    /// A spooler retry of `xp` for `msg` due at `at` (model §9.3). Stale when the message's
+    /// retry for `xp` was since cancelled or rescheduled (a flush, a cancel).
+    Retry { msg: u32, xp: XpId, at: Millis },
     /// The transport's `SpoolerNotify(NOTIFY_SENTDEFERRED)` (model §9.2 step 3).
     SentDeferred { msg: u32, xp: XpId },
 }
@@ -80,8 +81,6 @@ impl RetryWhy {
 /// Per-transport runtime data that is not shown in a table.
 struct XpRt {
     name: Arc<str>,
-    /// Next reference the simulated transport writes when its script sets none.
-    next_ref: u64,
 }
 
 /// Per-message runtime data that is not shown in a table.
@@ -96,8 +95,8 @@ struct MsgRt {
     offset: usize,
     /// SubmitMessage calls per transport.
     attempts: Vec<u32>,
-    /// Retry timers in force per transport.
-    waits: Vec<Option<Millis>>,
+    /// Retry timer in force per transport: when, and why.
+    waits: Vec<Option<(Millis, RetryWhy)>>,
     /// The transport released its deferred recipients: next offer uses BEGIN_DEFERRED.
     begin_deferred: Vec<bool>,
     /// Last reference per transport (for ABORT_DEFERRED after the pass ended).
@@ -303,7 +302,6 @@ impl Engine {
             .iter()
             .map(|t| XpRt {
                 name: t.name.as_str().into(),
-                next_ref: 1,
             })
             .collect();
         let mut core = Core {
@@ -487,7 +485,7 @@ impl Engine {
         match timer {
             Timer::ClientSubmit(m) => self.core.client_submit(m),
             Timer::External(i) => self.fire_external(i),
-            Timer::Retry { msg, xp, why } => self.core.retry_due(msg, xp, why),
+            Timer::Retry { msg, xp, at } => self.core.retry_due(msg, xp, Some(at)),
             Timer::SentDeferred { msg, xp } => self.core.sent_deferred(msg, xp),
         }
     }
@@ -540,16 +538,16 @@ impl Engine {
                 self.core.stop_limit("the spooler loop did not settle");
                 return;
             }
-            // Flushes and other deferred-while-busy events already due go first.
-            let due: Vec<(Millis, u64)> = self
+            // Timers already due (events held back while a call ran, retries, SENTDEFERRED)
+            // go first, in due order (model §14 Q13: handled when the call returns).
+            let due = self
                 .core
                 .timers
                 .range(..=(self.core.now, u64::MAX))
-                .filter(|(_, t)| matches!(t, Timer::External(_)))
-                .map(|(k, _)| *k)
-                .collect();
-            if let Some(k) = due.first() {
-                if let Some(t) = self.core.timers.remove(k) {
+                .next()
+                .map(|(k, _)| *k);
+            if let Some(k) = due {
+                if let Some(t) = self.core.timers.remove(&k) {
                     self.fire(t);
                     continue 'outer;
                 }
@@ -622,7 +620,7 @@ impl Engine {
             acted = true;
         }
         let retry_at = match waiting {
-            MessageState::RetryWait(t) => self.core.msgs[m as usize].waits[t as usize],
+            MessageState::RetryWait(t) => self.core.msgs[m as usize].waits[t as usize].map(|w| w.0),
             _ => None,
         };
         if self.core.rec.current.messages[m as usize].state != waiting {
@@ -654,11 +652,8 @@ impl Engine {
             pass.is_offered[*r as usize] = true;
         }
         pass.offered = offered.clone();
-        // model §3.7 obligation 1: the transport writes *lpulMsgRef first (pre-set to 0 by
-        // the spooler). MODEL: a script that never calls set_reference writes 1, 2, … per
-        // transport, as a well-behaved transport would.
-        pass.reference = c.xp[ti].next_ref;
-        c.xp[ti].next_ref += 1;
+        // model §3.7, §14 Q11: the spooler pre-sets *lpulMsgRef to 0; the transport writes it.
+        pass.reference = 0;
         c.msgs[mi].refs[ti] = pass.reference;
 
         // model §7.1, §8 step 14: the mask. Offered recipients FALSE, every other TRUE.
@@ -880,7 +875,7 @@ impl Engine {
             }
             return;
         }
-        c.apply_end_flags(m, t, &pass, flags);
+        c.apply_end_flags(m, t, &pass, &end_pass, flags);
     }
 }
 
@@ -1103,7 +1098,13 @@ impl Core {
     }
 
     /// The first candidate of `row` that is usable now (model §7.4 step 2, postponement).
+    /// A recipient released by NOTIFY_SENTDEFERRED belongs to the deferring transport: it
+    /// waits for that transport's BEGIN_DEFERRED pass and is never rerouted (model §9.2 step 4).
     fn effective_head(&self, row: &RecipRow) -> Option<XpId> {
+        let head = *row.candidates.first()?;
+        if self.msgs[row.message as usize].begin_deferred[head as usize] {
+            return self.usable(head).then_some(head);
+        }
         row.candidates.iter().copied().find(|t| self.usable(*t))
     }
 
@@ -1529,7 +1530,7 @@ impl Core {
         result: &str,
     ) {
         let at = self.now.saturating_add(delay);
-        self.msgs[m as usize].waits[t as usize] = Some(at);
+        self.msgs[m as usize].waits[t as usize] = Some((at, why));
         let name = self.xp[t as usize].name.clone();
         let text = format!("{name} returned {result}; retry at {at}");
         for &r in recips {
@@ -1549,13 +1550,21 @@ impl Core {
             "{result}: SubmitMessage to {name} again at {at} (model §9.3)"
         ));
         self.emit(ev);
-        self.schedule(at, Timer::Retry { msg: m, xp: t, why });
+        self.schedule(at, Timer::Retry { msg: m, xp: t, at });
     }
 
-    fn retry_due(&mut self, m: u32, t: XpId, why: RetryWhy) {
+    /// A retry of `t` for `m` is due: its recipients go back to routing. `timer_at` is the
+    /// firing timer's due time (`None` when a flush brings the retry forward).
+    fn retry_due(&mut self, m: u32, t: XpId, timer_at: Option<Millis>) {
         let mi = m as usize;
         if self.rec.current.messages[mi].state.is_terminal() {
             return;
+        }
+        let Some((at, why)) = self.msgs[mi].waits[t as usize] else {
+            return;
+        };
+        if timer_at.is_some_and(|x| x != at) {
+            return; // a stale timer: the retry was rescheduled
         }
         self.msgs[mi].waits[t as usize] = None;
         let mut ev = Event::new(EventKind::Timer);
@@ -1608,7 +1617,7 @@ impl Core {
     }
 
     /// EndMessage's flags (model §3.8, §9.2, §9.3, §14 Q2, Q15).
-    fn apply_end_flags(&mut self, m: u32, t: XpId, pass: &Pass, flags: u32) {
+    fn apply_end_flags(&mut self, m: u32, t: XpId, pass: &Pass, end_pass: &Pass, flags: u32) {
         let mi = m as usize;
         let name = self.xp[t as usize].name.clone();
         let known = flag::END_RESEND_NOW | flag::END_RESEND_LATER | flag::END_DONT_RESEND;
@@ -1661,8 +1670,11 @@ impl Core {
         // The last StatusRecips entry of this pass per recipient: Some(true) = DR, Some(false) = NDR.
         let reported: Vec<Option<bool>> = {
             let mut v = vec![None; pass.taken.len()];
-            for e in &pass.entries {
-                v[e.recipient as usize] = Some(e.dr);
+            // Entries made during EndMessage (warned) count too: their reports were produced.
+            for e in pass.entries.iter().chain(end_pass.entries.iter()) {
+                if let Some(x) = v.get_mut(e.recipient as usize) {
+                    *x = Some(e.dr);
+                }
             }
             v
         };
@@ -1819,6 +1831,10 @@ impl Core {
         for t in 0..self.xp.len() as XpId {
             if self.rec.current.status[t as usize].deferred.contains(&m) {
                 self.update_status(t, |row| row.deferred.retain(|x| *x != m));
+                // A transport told NOTIFY_ABORT_DEFERRED no longer calls NOTIFY_SENTDEFERRED for
+                // the message: its pending notify_sent_deferred() is withdrawn.
+                self.timers
+                    .retain(|_, timer| *timer != Timer::SentDeferred { msg: m, xp: t });
                 // model §9.2 step 5, §14 Q8: the deferring transport is told.
                 pending.push(PendingNotify {
                     xp: t,
@@ -2209,7 +2225,7 @@ impl Engine {
                 .filter(|m| c.msgs[*m as usize].waits[t as usize].is_some())
                 .collect();
             for m in waiting {
-                c.retry_due(m, t, RetryWhy::Busy);
+                c.retry_due(m, t, None);
             }
             c.ret(Who::Xp(t), Who::Spooler, "FlushQueues", None, |e| {
                 e.result = Some("S_OK".into())
@@ -2461,7 +2477,8 @@ impl Support for Ctx<'_> {
 
     fn retry_after(&mut self, secs: f64) {
         if secs.is_finite() && secs >= 0.0 {
-            self.pass.return_parm = Some(secs.min(MAX_DELAY_S));
+            // *lpulReturnParm is a ULONG number of seconds (model §3.7).
+            self.pass.return_parm = Some(secs.min(MAX_DELAY_S).round());
         } else {
             let name = self.xp_name();
             self.core.warn(

@@ -332,6 +332,7 @@ fn cancel_during_elapse_is_delivered_nested() {
     let r = go(
         &toml,
         vec![Fx::new(|m, s| {
+            s.set_reference(7);
             s.elapse(5.0);
             while let Some(_n) = s.poll_notification() {
                 s.notification_done();
@@ -356,7 +357,7 @@ fn cancel_during_elapse_is_delivered_nested() {
         .unwrap();
     assert_eq!(tn.depth, 1);
     assert_eq!(tn.t, 2.0);
-    assert_eq!(tn.reference, Some(1));
+    assert_eq!(tn.reference, Some(7));
     assert_eq!(r.trace.messages[0].status, "cancelled");
     assert_eq!(status(&r, "m1", 0), "cancelled");
     assert!(!calls(&r.trace).contains(&"spooler>smtp:EndMessage".to_string()));

@@ -1,0 +1,85 @@
+//! The scenario corpus: one `#[test]` per scenario file, so a failure names its file.
+//!
+//! `corpus!` lists every case as `name => "path/to/scenario.toml"` (relative to the
+//! workspace root). The case's expectations are `tests/scenarios/NAME.expect.toml` and its
+//! snapshot is `tests/scenarios/NAME.trace.json` (`UPDATE_EXPECT=1` rewrites snapshots).
+//! `every_scenario_file_is_listed` fails when a `.toml` under `tests/scenarios/` or
+//! `examples/` is missing from the list.
+
+macro_rules! corpus {
+    ($($name:ident => $path:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                spoolscope_tests::check_case(stringify!($name), $path);
+            }
+        )*
+
+        const CASES: &[(&str, &str)] = &[$((stringify!($name), $path)),*];
+    };
+}
+
+corpus! {
+    // model §3.7: SubmitMessage return values.
+    submit_ok => "tests/scenarios/submit_ok.toml",
+    submit_busy => "tests/scenarios/submit_busy.toml",
+    submit_not_me => "tests/scenarios/submit_not_me.toml",
+    submit_wait => "tests/scenarios/submit_wait.toml",
+    submit_wait_no_time => "tests/scenarios/submit_wait_no_time.toml",
+    submit_wait_fractional => "tests/scenarios/submit_wait_fractional.toml",
+    submit_network_error => "tests/scenarios/submit_network_error.toml",
+    submit_cancel_deferred => "tests/scenarios/submit_cancel_deferred.toml",
+    submit_call_failed => "tests/scenarios/submit_call_failed.toml",
+    reference_unset => "tests/scenarios/reference_unset.toml",
+    // model §3.8: EndMessage flags.
+    end_flags_zero => "tests/scenarios/end_flags_zero.toml",
+    end_resend_now => "tests/scenarios/end_resend_now.toml",
+    end_resend_now_limit => "tests/scenarios/end_resend_now_limit.toml",
+    end_resend_later => "tests/scenarios/end_resend_later.toml",
+    // model §9.2: two-pass deferral and flush.
+    deferral_two_pass => "tests/scenarios/deferral_two_pass.toml",
+    deferral_flush => "tests/scenarios/deferral_flush.toml",
+    flush_retry_timer => "tests/scenarios/flush_retry_timer.toml",
+    // model §9.4: cancellation paths.
+    cancel_in_submit => "tests/scenarios/cancel_in_submit.toml",
+    cancel_in_end => "tests/scenarios/cancel_in_end.toml",
+    cancel_deferred => "tests/scenarios/cancel_deferred.toml",
+    abort_submit => "tests/scenarios/abort_submit.toml",
+    abort_deferred => "tests/scenarios/abort_deferred.toml",
+    outbound_off_on => "tests/scenarios/outbound_off_on.toml",
+    // model §7.4: routing.
+    routing_uid_first => "tests/scenarios/routing_uid_first.toml",
+    routing_order => "tests/scenarios/routing_order.toml",
+    routing_prefer_last => "tests/scenarios/routing_prefer_last.toml",
+    routing_transport_order => "tests/scenarios/routing_transport_order.toml",
+    routing_decline => "tests/scenarios/routing_decline.toml",
+    routing_no_transport => "tests/scenarios/routing_no_transport.toml",
+    routing_postponed => "tests/scenarios/routing_postponed.toml",
+    // model §8, §9.3: several messages.
+    ordering => "tests/scenarios/ordering.toml",
+    ordering_retry_blocks => "tests/scenarios/ordering_retry_blocks.toml",
+    retry_timer_overdue => "tests/scenarios/retry_timer_overdue.toml",
+    // model §6: reports.
+    reports_dr_ndr => "tests/scenarios/reports_dr_ndr.toml",
+    reports_suppressed => "tests/scenarios/reports_suppressed.toml",
+    // Contract §4 warnings: each code the engine emits.
+    warn_status_recips => "tests/scenarios/warn_status_recips.toml",
+    warn_recipients => "tests/scenarios/warn_recipients.toml",
+    warn_end_flags => "tests/scenarios/warn_end_flags.toml",
+    warn_results => "tests/scenarios/warn_results.toml",
+    warn_cancel => "tests/scenarios/warn_cancel.toml",
+    warn_deferral => "tests/scenarios/warn_deferral.toml",
+    warn_bad_values => "tests/scenarios/warn_bad_values.toml",
+    // The examples (examples/*.toml), checked in place.
+    example_seed => "examples/seed.toml",
+    example_deferral => "examples/deferral.toml",
+    example_routing => "examples/routing.toml",
+    example_retries => "examples/retries.toml",
+    example_cancel => "examples/cancel.toml",
+    example_load_10k => "examples/load-10k.toml",
+}
+
+#[test]
+fn every_scenario_file_is_listed() {
+    spoolscope_tests::check_listing(CASES);
+}
