@@ -12,17 +12,20 @@
 //!                 NDR #1 MAPI_REASON_TRANSFER_FAILED / MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN "No such mailbox"
 //!   0.000s  ← S_OK  ref=1  (SubmitMessage)
 //!
+//! run ended at 12.000s: idle
+//!
+//! Warnings / Messages / Reports …
+//!
 //! Recipients
 //!   MESSAGE  #  NAME  …
-//!
-//! run ended at 12.000s: idle
 //! ```
 //!
 //! - One line per event: the virtual time, then two spaces of indentation per call depth.
 //! - A call whose return is the very next event is shown on one line, `→ … ← result`; a
 //!   return that follows nested events gets its own line, naming the method it ends.
 //! - StatusRecips entries follow their call, one per line, indented under it.
-//! - Then the recipient, message and report tables, the warnings and the end of the run.
+//! - Then the end of the run, the warnings, the message and report tables, and last the
+//!   recipient table.
 
 use spoolscope_contract::consts::{diag_name, reason_name};
 use spoolscope_contract::trace::{Event, EventKind, Trace};
@@ -41,14 +44,6 @@ pub fn render(trace: &Trace) -> String {
     }
     calls(&mut out, &trace.events);
     out.push('\n');
-    recipients(&mut out, trace);
-    out.push('\n');
-    messages(&mut out, trace);
-    out.push('\n');
-    reports(&mut out, trace);
-    out.push('\n');
-    warnings(&mut out, trace);
-    out.push('\n');
     out.push_str(&format!(
         "run ended at {}: {}",
         describe::time(trace.end.t),
@@ -57,7 +52,15 @@ pub fn render(trace: &Trace) -> String {
     if let Some(text) = &trace.end.text {
         out.push_str(&format!(" ({})", one_line(text)));
     }
+    out.push_str("\n\n");
+    warnings(&mut out, trace);
     out.push('\n');
+    messages(&mut out, trace);
+    out.push('\n');
+    reports(&mut out, trace);
+    out.push('\n');
+    // The issue asks for the log to end with the recipient table.
+    recipients(&mut out, trace);
     out
 }
 
@@ -362,7 +365,11 @@ mod tests {
             l.contains(&"  seq 5 [late_status] StatusRecips after the recipient was final"),
             "{out}"
         );
-        assert_eq!(l.last(), Some(&"run ended at 12.000s: idle"));
+        assert!(l.contains(&"run ended at 12.000s: idle"), "{out}");
+        assert!(
+            l.iter().rposition(|x| *x == "Recipients") > l.iter().position(|x| *x == "Reports"),
+            "{out}"
+        );
         assert!(
             !out.lines().any(|x| x.ends_with(' ')),
             "no trailing spaces:\n{out}"
@@ -379,9 +386,10 @@ mod tests {
         t.warnings.clear();
         t.title.clear();
         let out = render(&t);
-        assert!(out.starts_with("Calls\n  (none)\n"), "{out}");
         assert!(
-            out.ends_with("Warnings\n  (none)\n\nrun ended at 12.000s: idle\n"),
+            out.starts_with(
+                "Calls\n  (none)\n\nrun ended at 12.000s: idle\n\nWarnings\n  (none)\n"
+            ),
             "{out}"
         );
     }

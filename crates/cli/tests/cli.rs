@@ -220,7 +220,11 @@ fn script_that_never_ends_is_a_positioned_error() {
         "version = 1\n[[transport]]\nname = \"smtp\"\nscript = '''\nfn submit_message(msg) {\n    loop { }\n}\n'''\n\
          [[message]]\nrecipients = [{ name = \"A\", address = \"a@x.example\", type = \"SMTP\" }]\n",
     );
-    assert_bad_input(&spoolscope(&["run"], &file), &file);
+    let out = spoolscope(&["run"], &file);
+    // Line 6 is `    loop { }`: the error points into the loop.
+    let (line, col) = assert_bad_input(&out, &file);
+    assert!(line == 6 && (5..=12).contains(&col), "{}", stderr(&out));
+    assert!(stderr(&out).contains("operations"), "{}", stderr(&out));
 }
 
 const SEED: &str = r#"version = 1
@@ -301,4 +305,74 @@ fn good_scenario_runs_in_every_format() {
         diagram.contains("    participant T1 as smtp\n"),
         "{diagram}"
     );
+}
+
+// The issue's list of bad inputs: each ends with exit 2 and a message at the right place.
+
+const ONE_RECIPIENT: &str =
+    "[[message]]\nrecipients = [{ name = \"A\", address = \"a@x.example\", type = \"SMTP\" }]\n";
+
+fn with_script(name: &str, script: &str) -> PathBuf {
+    scenario_file(
+        name,
+        format!("version = 1\n[[transport]]\nname = \"smtp\"\nscript = '''\n{script}'''\n{ONE_RECIPIENT}"),
+    )
+}
+
+#[test]
+fn runaway_recursion_is_a_positioned_error() {
+    // Script line 1 is file line 5.
+    let file = with_script(
+        "recursion.toml",
+        "fn deeper(n) { deeper(n + 1) }\nfn submit_message(msg) {\n    deeper(0)\n}\n",
+    );
+    let out = spoolscope(&["run"], &file);
+    let (line, _) = assert_bad_input(&out, &file);
+    assert!(line == 5 || line == 7, "{}", stderr(&out));
+    let err = stderr(&out).to_lowercase();
+    assert!(err.contains("recursion") || err.contains("depth"), "{err}");
+}
+
+#[test]
+fn a_script_building_a_100_mb_string_is_stopped() {
+    let file = with_script(
+        "huge_string.toml",
+        "fn submit_message(msg) {\n    let s = \"x\";\n    while s.len() < 100000000 { s += s; }\n    S_OK\n}\n",
+    );
+    let out = spoolscope(&["run"], &file);
+    let (line, _) = assert_bad_input(&out, &file);
+    assert_eq!(line, 7, "{}", stderr(&out));
+    assert!(stderr(&out).contains("string"), "{}", stderr(&out));
+}
+
+#[test]
+fn ten_million_recipients_are_refused_at_the_count() {
+    let file = scenario_file(
+        "ten_million.toml",
+        "version = 1\n[[transport]]\nname = \"smtp\"\n[[message]]\ngenerate = { count = 10000000 }\n",
+    );
+    for cmd in ["check", "run"] {
+        let out = spoolscope(&[cmd], &file);
+        let (line, col) = assert_bad_input(&out, &file);
+        assert_eq!((line, col), (5, 22), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("100000 recipients"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn an_oversized_scenario_file_is_refused_before_parsing() {
+    // Ten million listed recipients would be hundreds of MB; over 4 MiB is refused at once.
+    let mut text = String::from("version = 1\n[[message]]\nrecipients = [\n");
+    while text.len() < 5 * 1024 * 1024 {
+        text.push_str("  { address = \"user@contoso.example\", type = \"SMTP\" },\n");
+    }
+    text.push_str("]\n");
+    let file = scenario_file("oversized.toml", text);
+    let out = spoolscope(&["run"], &file);
+    let (line, col) = assert_bad_input(&out, &file);
+    assert_eq!((line, col), (1, 1), "{}", stderr(&out));
 }
