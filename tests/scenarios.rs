@@ -70,6 +70,14 @@ corpus! {
     warn_cancel => "tests/scenarios/warn_cancel.toml",
     warn_deferral => "tests/scenarios/warn_deferral.toml",
     warn_bad_values => "tests/scenarios/warn_bad_values.toml",
+    // Review findings (tests/scenarios/review_*.toml): each states what the model requires;
+    // they fail until the engine is fixed (snapshots to be regenerated after the fix).
+    review_resend_untaken => "tests/scenarios/review_resend_untaken.toml",
+    review_end_message_ndr_untaken => "tests/scenarios/review_end_message_ndr_untaken.toml",
+    review_flush_withdraws_callback => "tests/scenarios/review_flush_withdraws_callback.toml",
+    review_busy_on_deferred_pass => "tests/scenarios/review_busy_on_deferred_pass.toml",
+    review_until_inside_elapse => "tests/scenarios/review_until_inside_elapse.toml",
+    review_return_parm_ignored => "tests/scenarios/review_return_parm_ignored.toml",
     // The examples (examples/*.toml), checked in place.
     example_seed => "examples/seed.toml",
     example_deferral => "examples/deferral.toml",

@@ -499,7 +499,7 @@ impl Engine {
         let reference = p.msg.map(|m| c.msgs[m as usize].refs[p.xp as usize]);
         c.call(Who::Spooler, Who::Xp(p.xp), "TransportNotify", p.msg, |e| {
             e.flags = Some(FlagSet::TransportNotify.names(p.flags));
-            e.reference = reference;
+            notify_data(e, p.flags, reference);
         });
         let mut pass = Pass::new(p.xp, p.msg, PassKind::Notify);
         pass.reference = reference.unwrap_or(0);
@@ -710,6 +710,18 @@ impl Engine {
         if c.stopped() {
             c.revert_offered(m, &pass, "the run stopped");
             return;
+        }
+        if pass.return_parm.is_some()
+            && !matches!(hr_value, hr::MAPI_E_WAIT | hr::MAPI_E_NETWORK_ERROR)
+        {
+            c.warn(
+                "return_parm_ignored",
+                format!(
+                    "{} set *lpulReturnParm (retry_after) but returned {}; only MAPI_E_WAIT and MAPI_E_NETWORK_ERROR use it (model §3.7)",
+                    c.xp[ti].name,
+                    consts::hresult_name(hr_value)
+                ),
+            );
         }
         // model §12.2 Reporting(T): reports requested through StatusRecips, before EndMessage
         // (model §3.8, §6.1); MODEL §12.3: kept even when the pass failed.
@@ -1489,6 +1501,11 @@ impl Core {
     /// BUSY, WAIT, NETWORK_ERROR or another failure: no EndMessage, retry later (model §9.3).
     fn submit_failed_retry(&mut self, m: u32, t: XpId, pass: &Pass, why: RetryWhy, result: &str) {
         self.warn_discarded(t, pass, result);
+        if pass.deferred {
+            // model §3.7: nothing was processed, so the retry is the same hand-back of the
+            // deferred message (model §9.2 step 4): BEGIN_DEFERRED again.
+            self.msgs[m as usize].begin_deferred[t as usize] = true;
+        }
         let cfg = self.sc.spooler.clone();
         let delay = match why {
             RetryWhy::Busy => cfg.busy_retry,
@@ -1501,7 +1518,7 @@ impl Core {
                     self.warn(
                         "wait_without_retry_time",
                         format!(
-                            "{name} returned {result} without setting *lpulReturnParm (retry_after); the spooler retries after busy_retry_s = {} (model §3.7)",
+                            "{name} returned {result} without a retry time (*lpulReturnParm unset or 0: call retry_after(s) with s ≥ 1); the spooler retries after busy_retry_s = {} (model §3.7)",
                             cfg.busy_retry
                         ),
                     );
@@ -1510,13 +1527,6 @@ impl Core {
             },
         }
         .max(MIN_RETRY);
-        if pass.return_parm.is_some() && matches!(why, RetryWhy::Busy | RetryWhy::Error) {
-            let name = self.xp[t as usize].name.clone();
-            self.warn(
-                "return_parm_ignored",
-                format!("{name} set *lpulReturnParm but returned {result}; only MAPI_E_WAIT and MAPI_E_NETWORK_ERROR use it (model §3.7)"),
-            );
-        }
         self.start_retry(m, t, &pass.offered, why, delay, result);
     }
 
@@ -1683,13 +1693,37 @@ impl Core {
         for &r in &pass.offered {
             match self.recip(m, r).state {
                 RecipientState::Accepted(_) => accepted.push(r),
+                RecipientState::Offered(_) if reported[r as usize].is_some() => {
+                    // model §12.3 edge rule: reported during EndMessage but left FALSE.
+                    self.warn(
+                        "report_without_responsibility",
+                        format!(
+                            "{name} reported recipient {r} through StatusRecips but left its PR_RESPONSIBILITY FALSE; a real spooler might offer it again and produce a second report (model §12.3). Treated as taken."
+                        ),
+                    );
+                    accepted.push(r);
+                }
                 RecipientState::Offered(_) => declined.push(r),
                 _ => {}
             }
         }
         match chosen {
             flag::END_RESEND_NOW | flag::END_RESEND_LATER => {
-                // MODEL §14 Q2: the pass counts as not sent; reports already produced stay.
+                // MODEL §14 Q2: the pass counts as not sent; the offered recipients go back to
+                // T whether or not the transport set them TRUE (a transport that is "not
+                // sending now" rightly leaves them FALSE, model §7.1), so Q15's "ignored for
+                // recipients not accepted" applies to flag 0 only. Recipients it reported are
+                // final: their reports were produced, and offering them again would only make
+                // identical duplicates (docs/MODELLING.md).
+                let mut again = Vec::new();
+                for &r in accepted.iter().chain(declined.iter()) {
+                    match reported[r as usize] {
+                        Some(dr) => self.finalize_accepted(m, r, t, Some(dr)),
+                        None => again.push(r),
+                    }
+                }
+                declined.clear();
+                accepted = again;
                 if chosen == flag::END_RESEND_NOW {
                     for &r in &accepted {
                         self.update_recip(m, r, |row| {
@@ -1984,11 +2018,18 @@ impl Core {
                         self.note(
                             Who::Client,
                             Some(m),
-                            format!(
-                                "cancel: {} is no longer in the outgoing queue ({}); nothing to do",
-                                self.msgs[mi].id,
-                                s.contract_status()
-                            ),
+                            if s == MessageState::NotSubmitted {
+                                format!(
+                                    "cancel: {} was never queued (MAPI_E_NO_RECIPIENTS); nothing to do",
+                                    self.msgs[mi].id
+                                )
+                            } else {
+                                format!(
+                                    "cancel: {} is no longer in the outgoing queue ({}); nothing to do",
+                                    self.msgs[mi].id,
+                                    s.contract_status()
+                                )
+                            },
                         );
                         Vec::new()
                     }
@@ -2137,10 +2178,7 @@ impl Core {
                 status: row.state.contract_status().into(),
                 transport,
                 responsibility: row.responsibility,
-                report: match row.state {
-                    RecipientState::Cancelled => None,
-                    _ => row.report.map(|k| k.as_str().to_string()),
-                },
+                report: row.report.map(|k| k.as_str().to_string()),
                 ndr_reason: if failed { row.ndr_reason } else { None },
                 ndr_diag: if failed { row.ndr_diag } else { None },
                 report_text: if row.report.is_some() || failed {
@@ -2215,6 +2253,10 @@ impl Engine {
                 });
                 for m in deferred {
                     c.release_deferred(m, t);
+                    // The NULL form released everything: a pending per-message
+                    // notify_sent_deferred() of this transport is no longer owed.
+                    c.timers
+                        .retain(|_, x| *x != Timer::SentDeferred { msg: m, xp: t });
                 }
                 c.ret(Who::Spooler, Who::Xp(t), "SpoolerNotify", None, |e| {
                     e.result = Some("S_OK".into())
@@ -2273,6 +2315,20 @@ impl Engine {
         for p in pending {
             self.notify_now(p);
         }
+    }
+}
+
+/// What `*lppvData` of a TransportNotify points to (model §3.4): the message reference for
+/// NOTIFY_CANCEL_MESSAGE; the message's entry id for NOTIFY_ABORT_DEFERRED (model §9.2 step
+/// 5). The trace keeps the reference of the deferring pass too (contract §4), so the reader
+/// can match it with the transport's deferred list, and says what the data really is.
+fn notify_data(e: &mut Event, flags: u32, reference: Option<u64>) {
+    e.reference = reference;
+    if flags & flag::NOTIFY_ABORT_DEFERRED != 0 {
+        e.text = Some(
+            "lppvData: the deferred message's entry id (reference shown: its deferring pass, dead since EndMessage)"
+                .into(),
+        );
     }
 }
 
@@ -2499,7 +2555,9 @@ impl Support for Ctx<'_> {
             .elapse_target
             .unwrap_or(self.core.now)
             .max(self.core.now);
-        self.pass.elapse_target = Some(base.saturating_add(Millis::from_secs_f64(s)));
+        // Contract §1: the run stops at spooler.until_s; time inside a call stops there too.
+        let until = self.core.sc.spooler.until.max(self.core.now);
+        self.pass.elapse_target = Some(base.saturating_add(Millis::from_secs_f64(s)).min(until));
     }
 
     fn poll_notification(&mut self) -> Option<Notification> {
@@ -2542,7 +2600,7 @@ impl Support for Ctx<'_> {
                 self.core
                     .call(Who::Spooler, Who::Xp(p.xp), "TransportNotify", p.msg, |e| {
                         e.flags = Some(FlagSet::TransportNotify.names(p.flags));
-                        e.reference = p.msg.map(|_| reference);
+                        notify_data(e, p.flags, p.msg.map(|_| reference));
                     });
                 self.pass.open_notify.push((p.flags, p.msg));
                 let message = p.msg.map(|m| {
