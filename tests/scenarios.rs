@@ -38,6 +38,7 @@ corpus! {
     end_resend_later => "tests/scenarios/end_resend_later.toml",
     // model §9.2: two-pass deferral and flush.
     deferral_two_pass => "tests/scenarios/deferral_two_pass.toml",
+    session_logoff => "tests/scenarios/session_logoff.toml",
     deferral_flush => "tests/scenarios/deferral_flush.toml",
     flush_retry_timer => "tests/scenarios/flush_retry_timer.toml",
     // model §9.4: cancellation paths.

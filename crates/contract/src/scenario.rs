@@ -394,6 +394,9 @@ pub enum EventAction {
     AbortSubmit { message: usize },
     /// `IMAPIStatus::FlushQueues` on the spooler's status object.
     Flush,
+    /// The spooler logs every transport off (model §8 steps 24–25): an addition to
+    /// contract §3.
+    Logoff,
     /// `TransportNotify(NOTIFY_END_OUTBOUND)`.
     OutboundOff { transport: usize },
     /// `TransportNotify(NOTIFY_BEGIN_OUTBOUND)`.
@@ -881,13 +884,14 @@ impl Resolver<'_> {
                 "cancel" => EventAction::Cancel { message: need_message("cancel")? },
                 "abort_submit" => EventAction::AbortSubmit { message: need_message("abort_submit")? },
                 "flush" => EventAction::Flush,
+                "logoff" => EventAction::Logoff,
                 "outbound_off" => EventAction::OutboundOff { transport: need_transport("outbound_off")? },
                 "outbound_on" => EventAction::OutboundOn { transport: need_transport("outbound_on")? },
                 other => {
                     return Err(self.err(
                         &e.action,
                         format!(
-                            "unknown action \"{other}\"; expected cancel, abort_submit, flush, outbound_off or outbound_on"
+                            "unknown action \"{other}\"; expected cancel, abort_submit, flush, outbound_off, outbound_on or logoff"
                         ),
                     ))
                 }

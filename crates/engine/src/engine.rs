@@ -291,6 +291,7 @@ impl Engine {
         }
         for _ in 0..nx {
             tables.status.push(StatusRow {
+                logged_on: false,
                 status_code: 0,
                 outbound_enabled: false,
                 in_flight: None,
@@ -429,6 +430,7 @@ impl Engine {
                     Some(FlagSet::LogonIn.names(flag::LOGON_NO_INBOUND | flag::LOGON_NO_OUTBOUND));
             });
             // model §8 step 4: the transport creates its status row (MRXP does it in logon).
+            c.update_status(t, |row| row.logged_on = true);
             c.modify_status_row(t, flag::STATUS_AVAILABLE, false);
             c.ret(Who::Xp(t), Who::Spooler, "TransportLogon", None, |e| {
                 e.result = Some("S_OK".into());
@@ -493,6 +495,17 @@ impl Engine {
     /// Delivers a TransportNotify while no other call is running.
     fn notify_now(&mut self, p: PendingNotify) {
         if self.core.stopped() {
+            return;
+        }
+        if !self.core.rec.current.status[p.xp as usize].logged_on {
+            // model §12.1: no calls to a transport that is not logged on.
+            let name = self.core.xp[p.xp as usize].name.clone();
+            let flags = FlagSet::TransportNotify.names(p.flags).join("|");
+            self.core.note(
+                Who::Spooler,
+                p.msg,
+                format!("TransportNotify({flags}) not sent: {name} is logged off"),
+            );
             return;
         }
         let c = &mut self.core;
@@ -1106,7 +1119,7 @@ impl Core {
     fn usable(&self, t: XpId) -> bool {
         // model §12.1: usable ⇔ logged on, outbound enabled, no critical error, not in a call.
         let row = &self.rec.current.status[t as usize];
-        row.outbound_enabled && row.in_flight.is_none()
+        row.logged_on && row.outbound_enabled && row.in_flight.is_none()
     }
 
     /// The first candidate of `row` that is usable now (model §7.4 step 2, postponement).
@@ -1969,7 +1982,7 @@ impl Core {
                 EventAction::OutboundOff { transport } | EventAction::OutboundOn { transport } => {
                     transport as XpId == pass.xp
                 }
-                EventAction::Flush => false,
+                EventAction::Flush | EventAction::Logoff => false,
             },
             Timer::Retry { .. } | Timer::SentDeferred { .. } => false,
         }
@@ -2082,7 +2095,7 @@ impl Core {
                 }]
             }
             // Handled by Engine::flush (it needs the behaviours); never delivered nested.
-            EventAction::Flush => Vec::new(),
+            EventAction::Flush | EventAction::Logoff => Vec::new(),
         }
     }
 
@@ -2111,6 +2124,35 @@ impl Core {
         self.ret(Who::Spooler, Who::Xp(t), "SpoolerNotify", Some(m), |e| {
             e.result = Some("S_OK".into())
         });
+    }
+
+    /// Logoff: T's deferred message goes back to the outgoing queue; the deferred queue is not
+    /// persistent, so it is submitted again from the queue next session (model §9.2 step 6).
+    fn abort_deferred_for_logoff(&mut self, m: u32, t: XpId) {
+        let mi = m as usize;
+        self.update_status(t, |row| row.deferred.retain(|x| *x != m));
+        self.timers
+            .retain(|_, x| *x != Timer::SentDeferred { msg: m, xp: t });
+        let rt = &self.msgs[mi];
+        let parked: Vec<u32> = self.rec.current.recipients
+            [rt.offset..rt.offset + rt.recipients.len()]
+            .iter()
+            .filter(|r| r.state == RecipientState::DeferredBy(t))
+            .map(|r| r.index)
+            .collect();
+        let name = self.xp[t as usize].name.clone();
+        for r in parked {
+            self.update_recip(m, r, |row| {
+                row.state = RecipientState::Pending;
+                row.why = format!("Logoff: {name} was sent NOTIFY_ABORT_DEFERRED; back in the outgoing queue for the next session").into();
+            });
+        }
+        if matches!(
+            self.rec.current.messages[mi].state,
+            MessageState::Deferred(_)
+        ) {
+            self.set_msg_state(m, MessageState::Queued, None);
+        }
     }
 
     /// DeferredBy(T) recipients come back for SubmitMessage(BEGIN_DEFERRED) (model §9.2 step 4).
@@ -2281,6 +2323,61 @@ impl Engine {
         }
     }
 
+    /// Session tear-down (model §8 steps 24–25, §3.6, §9.2 step 6), transport by transport:
+    /// `TransportNotify(NOTIFY_END_OUTBOUND)`, `NOTIFY_ABORT_DEFERRED` alone for each message
+    /// it still holds deferred (those go back to the outgoing queue for the next session),
+    /// then `TransportLogoff(LOGOFF_NORMAL)`, in which the transport drops its status row.
+    fn logoff(&mut self) {
+        for t in 0..self.core.xp.len() as XpId {
+            if self.core.stopped() {
+                return;
+            }
+            if !self.core.rec.current.status[t as usize].logged_on {
+                continue;
+            }
+            if self.core.rec.current.status[t as usize].outbound_enabled {
+                self.notify_now(PendingNotify {
+                    xp: t,
+                    flags: flag::NOTIFY_END_OUTBOUND,
+                    msg: None,
+                });
+            }
+            let deferred = self.core.rec.current.status[t as usize].deferred.clone();
+            for m in deferred {
+                self.core.abort_deferred_for_logoff(m, t);
+                self.notify_now(PendingNotify {
+                    xp: t,
+                    flags: flag::NOTIFY_ABORT_DEFERRED,
+                    msg: Some(m),
+                });
+            }
+            let c = &mut self.core;
+            // model §3.6: the spooler discards the address types, then TransportLogoff.
+            c.call(Who::Spooler, Who::Xp(t), "TransportLogoff", None, |e| {
+                e.flags = Some(FlagSet::Logoff.names(flag::LOGOFF_NORMAL));
+                e.text = Some("address types discarded first".into());
+            });
+            // Sample behaviour [S-WDSR-XPLOGON] (model §4.3): ModifyStatusRow with no columns
+            // drops the row; releasing the support object would do the same.
+            c.call(Who::Xp(t), Who::Spooler, "ModifyStatusRow", None, |e| {
+                e.flags = Some(Vec::new());
+                e.status = Some(Vec::new());
+                e.text = Some("0 columns: the transport's status row is removed".into());
+            });
+            c.update_status(t, |row| {
+                row.logged_on = false;
+                row.outbound_enabled = false;
+                row.status_code = 0;
+            });
+            c.ret(Who::Spooler, Who::Xp(t), "ModifyStatusRow", None, |e| {
+                e.result = Some("S_OK".into())
+            });
+            c.ret(Who::Xp(t), Who::Spooler, "TransportLogoff", None, |e| {
+                e.result = Some("S_OK".into())
+            });
+        }
+    }
+
     /// The routing part of [`Engine::pump`], without picking up due events (used inside a flush).
     fn pump_no_events(&mut self) {
         let nx = self.core.xp.len();
@@ -2307,9 +2404,10 @@ impl Engine {
 // The Flush event needs the behaviours, so Engine::fire intercepts it.
 impl Engine {
     fn fire_external(&mut self, i: usize) {
-        if matches!(self.core.sc.events[i].action, EventAction::Flush) {
-            self.flush();
-            return;
+        match self.core.sc.events[i].action {
+            EventAction::Flush => return self.flush(),
+            EventAction::Logoff => return self.logoff(),
+            _ => {}
         }
         let pending = self.core.external(i, None);
         for p in pending {

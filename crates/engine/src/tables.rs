@@ -253,6 +253,8 @@ pub struct MsgRow {
 /// A transport's status-table row (model §10) plus the spooler's bookkeeping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusRow {
+    /// Between TransportLogon and TransportLogoff.
+    pub logged_on: bool,
     /// `PR_STATUS_CODE`.
     pub status_code: u32,
     /// The spooler's own BEGIN/END_OUTBOUND state (model §14 Q14).
