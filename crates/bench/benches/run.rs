@@ -36,6 +36,14 @@ fn end_to_end(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            black_box(spoolscope_contract::parse_scenario(
+                black_box(&text),
+                spoolscope_contract::Format::Toml,
+            ))
+        })
+    });
     g.bench_function("compile_scripts", |b| {
         b.iter(|| black_box(spoolscope_script::build_transports(black_box(&sc))))
     });

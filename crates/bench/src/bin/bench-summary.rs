@@ -45,6 +45,12 @@ fn main() -> ExitCode {
 
     let e2e = time(budget, 3, || parse_compile_run(&text));
     let engine = time(budget, 3, || accept_all_run(&sc));
+    let parse = time(Duration::from_millis(300), 5, || {
+        spoolscope_contract::parse_scenario(&text, spoolscope_contract::Format::Toml)
+    });
+    let compile = time(Duration::from_millis(300), 5, || {
+        spoolscope_script::build_transports(&sc)
+    });
     let mid = time(Duration::from_millis(300), 20, || {
         run.timeline.snapshot(steps.middle)
     });
@@ -77,6 +83,8 @@ fn main() -> ExitCode {
         "end_to_end_ms: {:.2} (parse + compile scripts + run)",
         e2e.as_secs_f64() * 1e3
     );
+    println!("parse_ms: {:.2}", parse.as_secs_f64() * 1e3);
+    println!("compile_scripts_ms: {:.2}", compile.as_secs_f64() * 1e3);
     println!("end_to_end_runs_per_s: {:.2}", per_sec(e2e));
     println!(
         "end_to_end_recipients_per_s: {:.0}",
