@@ -23,7 +23,13 @@ step "engine crates build for wasm32-unknown-unknown"
 cargo build --target wasm32-unknown-unknown -p spoolscope-contract -p spoolscope-engine -p spoolscope-script
 
 step "cargo test --workspace"
-cargo test --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace 2>&1 | tee "$log"
 
 step "benchmark summary (release)"
 cargo run --release -q -p spoolscope-bench --bin bench-summary
+
+# One closing line over every test binary (doc-test runners with 0 tests included).
+counts=$(awk '/^test result: /{for(i=1;i<=NF;i++){if($(i+1)~/^passed/)p+=$i; if($(i+1)~/^failed/)f+=$i}} END{printf "%d passed, %d failed", p, f}' "$log")
+printf '\ntests: %s\n' "$counts"
