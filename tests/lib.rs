@@ -800,22 +800,7 @@ impl<'a> Reader<'a> {
 }
 
 fn known_flag(name: &str) -> bool {
-    const FAMILIES: &[FlagSet] = &[
-        FlagSet::TransportNotify,
-        FlagSet::SpoolerNotify,
-        FlagSet::SubmitMessage,
-        FlagSet::EndMessage,
-        FlagSet::LogonIn,
-        FlagSet::LogonOut,
-        FlagSet::Logoff,
-        FlagSet::FlushQueues,
-        FlagSet::StatusCode,
-        FlagSet::ResourceMethods,
-        FlagSet::ResourceFlags,
-        FlagSet::MessageFlags,
-        FlagSet::SubmitFlags,
-        FlagSet::LockState,
-    ];
+    const FAMILIES: &[FlagSet] = &FlagSet::ALL;
     name == "MSG_UNLOCKED"
         || name == "STATUSROW_UPDATE"
         || name.starts_with("0x")

@@ -322,6 +322,24 @@ pub const SUBMIT_FLAGS: &[(&str, u32)] = &[
 pub const LOCK_STATE_FLAGS: &[(&str, u32)] = &[("MSG_LOCKED", flag::MSG_LOCKED)];
 
 impl FlagSet {
+    /// Every family, in model §13.2 order.
+    pub const ALL: [FlagSet; 14] = [
+        FlagSet::TransportNotify,
+        FlagSet::SpoolerNotify,
+        FlagSet::SubmitMessage,
+        FlagSet::EndMessage,
+        FlagSet::LogonIn,
+        FlagSet::LogonOut,
+        FlagSet::Logoff,
+        FlagSet::FlushQueues,
+        FlagSet::StatusCode,
+        FlagSet::ResourceMethods,
+        FlagSet::ResourceFlags,
+        FlagSet::MessageFlags,
+        FlagSet::SubmitFlags,
+        FlagSet::LockState,
+    ];
+
     /// The names and values of this family.
     pub fn table(self) -> &'static [(&'static str, u32)] {
         match self {

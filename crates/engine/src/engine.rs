@@ -492,6 +492,28 @@ impl Engine {
         }
     }
 
+    /// Runs one hook of transport `t` with `pass` as its spooler-side record. A fault stops the
+    /// run (it is recorded) and the call is taken to have returned `on_fault`.
+    fn run_hook<R>(
+        &mut self,
+        t: XpId,
+        pass: &mut Pass,
+        on_fault: R,
+        hook: impl FnOnce(&mut dyn Transport, &mut dyn Support) -> Result<R, HookFault>,
+    ) -> R {
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            pass,
+        };
+        match hook(self.xps[t as usize].as_mut(), &mut ctx) {
+            Ok(v) => v,
+            Err(f) => {
+                self.core.hook_fault(f);
+                on_fault
+            }
+        }
+    }
+
     /// Delivers a TransportNotify while no other call is running.
     fn notify_now(&mut self, p: PendingNotify) {
         if self.core.stopped() {
@@ -517,16 +539,9 @@ impl Engine {
         let mut pass = Pass::new(p.xp, p.msg, PassKind::Notify);
         pass.reference = reference.unwrap_or(0);
         let view = p.msg.map(|m| self.core.view(m, &pass));
-        let r = {
-            let mut ctx = Ctx {
-                core: &mut self.core,
-                pass: &mut pass,
-            };
-            self.xps[p.xp as usize].transport_notify(p.flags, view.as_ref(), &mut ctx)
-        };
-        if let Err(f) = r {
-            self.core.hook_fault(f);
-        }
+        self.run_hook(p.xp, &mut pass, (), |xp, ctx| {
+            xp.transport_notify(p.flags, view.as_ref(), ctx)
+        });
         self.core.after_notify_hook(p.xp, p.flags);
         self.core
             .ret(Who::Xp(p.xp), Who::Spooler, "TransportNotify", p.msg, |e| {
@@ -694,21 +709,10 @@ impl Engine {
             e.attempt = Some(attempt);
         });
         let view = c.view(m, &pass);
-        let result = {
-            let mut ctx = Ctx {
-                core: &mut self.core,
-                pass: &mut pass,
-            };
-            self.xps[ti].submit_message(&view, &mut ctx)
-        };
+        let hr_value = self.run_hook(t, &mut pass, hr::MAPI_E_CALL_FAILED, |xp, ctx| {
+            xp.submit_message(&view, ctx)
+        });
         let c = &mut self.core;
-        let hr_value = match result {
-            Ok(v) => v,
-            Err(f) => {
-                c.hook_fault(f);
-                hr::MAPI_E_CALL_FAILED
-            }
-        };
         c.close_open_notifies(&mut pass);
         // Contract §2: entries made in one hook reach the spooler as one StatusRecips call.
         c.status_recips(&mut pass);
@@ -854,21 +858,8 @@ impl Engine {
         end_pass.is_offered = pass.is_offered.clone();
         end_pass.taken = vec![false; pass.taken.len()];
         let view = c.view(m, &end_pass);
-        let result = {
-            let mut ctx = Ctx {
-                core: &mut self.core,
-                pass: &mut end_pass,
-            };
-            self.xps[ti].end_message(&view, &mut ctx)
-        };
+        let flags = self.run_hook(t, &mut end_pass, 0, |xp, ctx| xp.end_message(&view, ctx));
         let c = &mut self.core;
-        let flags = match result {
-            Ok(v) => v,
-            Err(f) => {
-                c.hook_fault(f);
-                0
-            }
-        };
         c.close_open_notifies(&mut end_pass);
         if !end_pass.entries.is_empty() {
             c.warn(

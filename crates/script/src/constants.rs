@@ -13,22 +13,7 @@ use rhai::{Module, Scope, Shared};
 use spoolscope_contract::consts::{self, flag, FlagSet};
 
 /// Every flag family of the contract (model §13.2), in model order.
-const FLAG_SETS: [FlagSet; 14] = [
-    FlagSet::TransportNotify,
-    FlagSet::SpoolerNotify,
-    FlagSet::SubmitMessage,
-    FlagSet::EndMessage,
-    FlagSet::LogonIn,
-    FlagSet::LogonOut,
-    FlagSet::Logoff,
-    FlagSet::FlushQueues,
-    FlagSet::StatusCode,
-    FlagSet::ResourceMethods,
-    FlagSet::ResourceFlags,
-    FlagSet::MessageFlags,
-    FlagSet::SubmitFlags,
-    FlagSet::LockState,
-];
+const FLAG_SETS: [FlagSet; 14] = FlagSet::ALL;
 
 /// Flags in `consts::flag` that no [`FlagSet`] table lists.
 const OTHER_CONTRACT_FLAGS: &[(&str, u32)] = &[
