@@ -351,10 +351,12 @@ pub struct Timeline {
 
 impl Timeline {
     fn new(initial: Tables, deltas: Vec<(u64, Delta)>) -> Timeline {
-        // A checkpoint costs about one table; space them so that all checkpoints together
-        // stay near 16 tables' worth, but never closer than 256 deltas.
+        // A checkpoint costs one table (about 200 bytes a row). Keep at most 16 of them, and
+        // fewer for very large runs so that all checkpoints stay near 64 MB (320,000 rows in
+        // all); never closer than 256 deltas. A snapshot then replays at most one interval.
         let rows = initial.recipients.len() + initial.messages.len() + initial.status.len();
-        let interval = (deltas.len() / 16).max(256).min(rows.max(256) * 4).max(256);
+        let max_checkpoints = (320_000 / rows.max(1)).clamp(2, 16);
+        let interval = (deltas.len() / max_checkpoints).max(256);
         let mut checkpoints = vec![initial.clone()];
         let mut t = initial.clone();
         for (i, (_, d)) in deltas.iter().enumerate() {
