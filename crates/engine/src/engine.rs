@@ -1413,6 +1413,7 @@ impl Core {
             ev.property = Some("PR_RESPONSIBILITY".into());
             ev.value = Some(PropValue::Bool(true));
             self.emit(ev);
+            self.update_recip(m, r, |row| row.responsibility = true);
             let offered_before = !self.recip(m, r).offered_to.is_empty();
             let why = if offered_before {
                 format!(

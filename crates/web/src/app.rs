@@ -1,0 +1,394 @@
+//! The App component: owns the store (`use_reducer`), turns actions into callbacks, and runs
+//! the effects: the worker link, the typing pause before a run, frame requests, the play
+//! timer, keyboard shortcuts, persistence and the `window.__spoolscope` status for tests.
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::{Interval, Timeout};
+use spoolscope_playground::presets::{self, DEFAULT_PRESET};
+use spoolscope_playground::protocol::{Response, Window};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::KeyboardEvent;
+use yew::prelude::*;
+
+use crate::components::details::DetailsPanel;
+use crate::components::diagram::Diagram;
+use crate::components::editor::Editor;
+use crate::components::help::Help;
+use crate::components::player::{Player, PlayerCommand};
+use crate::components::presets::PresetGallery;
+use crate::components::queue::Queue;
+use crate::components::recipients::Recipients;
+use crate::components::status::StatusRows;
+use crate::components::warnings::Warnings;
+use crate::link::{Link, SharedLink};
+use crate::state::{Action, AppState};
+
+/// localStorage keys.
+const KEY_TEXT: &str = "spoolscope.text.v1";
+const KEY_PRESET: &str = "spoolscope.preset.v1";
+
+/// Milliseconds of typing pause before the scenario runs.
+const TYPING_PAUSE_MS: u32 = 300;
+
+/// The state the page opens with: a preset named in the address (`#preset=slug`), else the
+/// text saved in localStorage, else the default preset. Nothing here can fail: an unknown
+/// preset or unreadable storage gives a notice and the default.
+pub fn initial_state() -> AppState {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let wanted = hash
+        .trim_start_matches('#')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("preset="))
+        .map(str::to_string);
+    let mut notice = None;
+    if let Some(slug) = wanted {
+        match presets::find(&slug) {
+            Some(p) => return AppState::new(p.text.to_string(), slug, false, None),
+            None => {
+                notice = Some(format!(
+                    "The address asks for a preset called {slug:?}, which does not exist; your saved scenario is shown instead."
+                ))
+            }
+        }
+    }
+    let saved = stored(KEY_TEXT);
+    let saved_preset = stored(KEY_PRESET).unwrap_or_default();
+    match saved {
+        Some(text) if !text.is_empty() => {
+            let modified = presets::find(&saved_preset).map(|p| p.text) != Some(text.as_str());
+            AppState::new(text, saved_preset, modified, notice)
+        }
+        _ => {
+            let text = presets::find(DEFAULT_PRESET)
+                .map(|p| p.text)
+                .unwrap_or_default();
+            AppState::new(text.to_string(), DEFAULT_PRESET.to_string(), false, notice)
+        }
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(initial_state);
+    let link: SharedLink = Link::shared();
+
+    // Effect: every answer of the worker (started in `crate::start`) becomes an action.
+    {
+        let link = link.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            Link::start(&link);
+            Link::set_handler(&link, move |response| match response {
+                Response::Loaded { run, result } => {
+                    dispatcher.dispatch(Action::Loaded(run, result))
+                }
+                Response::Frame(f) => dispatcher.dispatch(Action::Frame(f)),
+                Response::Details(d) => dispatcher.dispatch(Action::Details(d)),
+            });
+        });
+    }
+    // Effect: run the text after a typing pause (at once for a preset).
+    {
+        let link = link.clone();
+        let text = state.text.clone();
+        let version = state.text_version;
+        let delay = if state.load_now { 0 } else { TYPING_PAUSE_MS };
+        use_effect_with(version, move |_| {
+            let timeout = Timeout::new(delay, move || link.borrow_mut().load(version, text));
+            move || drop(timeout)
+        });
+    }
+    // Effect: persist the text.
+    {
+        let text = state.text.clone();
+        let preset = state.preset.clone();
+        use_effect_with(state.text_version, move |_| {
+            store(KEY_TEXT, &text);
+            store(KEY_PRESET, &preset);
+        });
+    }
+    // Effect: ask for the frame of the step shown.
+    {
+        let link = link.clone();
+        use_effect_with(state.frame_request(), move |req| {
+            if let Some(req) = req {
+                link.borrow_mut().frame(*req);
+            }
+        });
+    }
+    // Effect: ask for the details of the selected event.
+    {
+        let link = link.clone();
+        use_effect_with((state.run(), state.selected), move |(run, seq)| {
+            if let (Some(run), Some(seq)) = (run, seq) {
+                link.borrow_mut().details(*run, *seq);
+            }
+        });
+    }
+    // Effect: the play timer only dispatches Tick.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((state.playing, state.tick_ms()), move |(playing, ms)| {
+            let interval =
+                playing.then(|| Interval::new(*ms, move || dispatcher.dispatch(Action::Tick)));
+            move || drop(interval)
+        });
+    }
+    // Effect: keyboard shortcuts (not while typing in the editor, except Escape).
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&doc, "keydown", options, move |e| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if let Some(action) = shortcut(e) {
+                        e.prevent_default();
+                        dispatcher.dispatch(action);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    // Effect (every render): publish the page's status for the browser tests.
+    {
+        let ready = state.ready();
+        let step = state.frame.as_ref().map(|f| f.step).unwrap_or(0);
+        let total = state.total();
+        let preset = state.preset.clone();
+        let title = state
+            .summary
+            .as_ref()
+            .map(|s| s.title.clone())
+            .unwrap_or_default();
+        let playing = state.playing;
+        let error = state.error.as_ref().map(|e| e.line);
+        use_effect(move || publish(ready, step, total, &preset, &title, playing, error));
+    }
+
+    // Callbacks.
+    let dispatch = |f: fn(()) -> Action| {
+        let state = state.clone();
+        Callback::from(move |_: ()| state.dispatch(f(())))
+    };
+    let on_edit = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(Action::Edit(text)))
+    };
+    let on_pick = {
+        let state = state.clone();
+        Callback::from(move |slug: String| state.dispatch(Action::PickPreset(slug)))
+    };
+    let on_command = {
+        let state = state.clone();
+        Callback::from(move |c: PlayerCommand| {
+            state.dispatch(match c {
+                PlayerCommand::JumpStart => Action::JumpStart,
+                PlayerCommand::Back => Action::Step(-1),
+                PlayerCommand::TogglePlay => Action::TogglePlay,
+                PlayerCommand::Forward => Action::Step(1),
+                PlayerCommand::JumpEnd => Action::JumpEnd,
+                PlayerCommand::Seek(n) => Action::Seek(n),
+                PlayerCommand::Speed(i) => Action::SetSpeed(i),
+            })
+        })
+    };
+    let on_seek = {
+        let state = state.clone();
+        Callback::from(move |seq: u64| state.dispatch(Action::Seek(seq)))
+    };
+    // Stable across renders: the diagram's rows compare it in their props.
+    let on_select = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |seq: u64, _| {
+            dispatcher.dispatch(Action::Select(seq))
+        })
+    };
+    let on_diagram_scroll = {
+        let state = state.clone();
+        Callback::from(move |w: Window| state.dispatch(Action::DiagramScrolled(w)))
+    };
+    let on_table_scroll = {
+        let state = state.clone();
+        Callback::from(move |w: Window| state.dispatch(Action::TableScrolled(w)))
+    };
+    let on_help = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::ToggleHelp))
+    };
+
+    // Derived values.
+    let summary = state.summary.clone();
+    let frame = state.frame.clone();
+    let lifelines = use_memo(summary.clone(), |s| {
+        s.as_ref().map(|s| s.lifelines.clone()).unwrap_or_default()
+    });
+    let markers = use_memo(summary.clone(), |s| {
+        s.as_ref().map(|s| s.markers.clone()).unwrap_or_default()
+    });
+    let warnings = use_memo(summary.clone(), |s| {
+        s.as_ref().map(|s| s.warnings.clone()).unwrap_or_default()
+    });
+    let queue = use_memo(frame.clone(), |f| {
+        f.as_ref().map(|f| f.queue.clone()).unwrap_or_default()
+    });
+    let messages = use_memo(frame.clone(), |f| {
+        f.as_ref().map(|f| f.messages.clone()).unwrap_or_default()
+    });
+    let status_rows = use_memo(frame.clone(), |f| {
+        f.as_ref().map(|f| f.status.clone()).unwrap_or_default()
+    });
+    let time = frame
+        .as_ref()
+        .map(|f| f.time.clone())
+        .unwrap_or_else(|| "0.000s".into());
+    let running = state.answered < state.text_version;
+    let title = summary
+        .as_ref()
+        .map(|s| s.title.clone())
+        .unwrap_or_default();
+
+    html! {
+        <div class="page">
+            <header class="top">
+                <h1>{"Spoolscope"}</h1>
+                <span class="tagline">{"the MAPI spooler ↔ transport provider submission model, step by step"}</span>
+                <span class="scenario-title" data-testid="title">{title}</span>
+                <button type="button" class="help-button" onclick={on_help} title="Keyboard shortcuts (?)">{"?"}</button>
+            </header>
+            if let Some(n) = &state.notice {
+                <p class="notice" role="status">{n.clone()}</p>
+            }
+            <PresetGallery current={AttrValue::from(state.preset.clone())} on_pick={on_pick} />
+            <main class="work">
+                <Editor text={AttrValue::from(state.text.clone())} error={state.error.clone()}
+                    running={running} modified={state.modified} on_edit={on_edit} />
+                <div class="run">
+                    if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty()) {
+                        <p class="about">{s.description.clone()}</p>
+                    }
+                    <Player step={state.step} total={state.total()} playing={state.playing}
+                        speed={state.speed} time={AttrValue::from(time)}
+                        end_time={AttrValue::from(summary.as_ref().map(|s| s.end_time.clone()).unwrap_or_default())}
+                        markers={markers} current={frame.as_ref().and_then(|f| f.current.clone())}
+                        on_command={on_command} />
+                    <div class="diagram-and-details">
+                        <Diagram lifelines={lifelines} frame={frame.clone()} follow={state.follow}
+                            selected={state.selected} on_select={on_select}
+                            on_scroll={on_diagram_scroll} />
+                        if let Some(seq) = state.selected {
+                            <DetailsPanel seq={seq} details={state.details.clone()}
+                                on_close={dispatch(|_| Action::CloseDetails)} on_jump={on_seek.clone()} />
+                        }
+                    </div>
+                </div>
+            </main>
+            <Recipients frame={frame.clone()}
+                rows={summary.as_ref().map(|s| s.table_rows).unwrap_or(0)}
+                recipients={summary.as_ref().map(|s| s.recipients).unwrap_or(0)}
+                on_scroll={on_table_scroll} />
+            <div class="bottom">
+                <Queue queue={queue} queue_total={frame.as_ref().map(|f| f.queue_total).unwrap_or(0)}
+                    messages={messages} message_total={summary.as_ref().map(|s| s.messages).unwrap_or(0)} />
+                <StatusRows rows={status_rows} />
+                <Warnings warnings={warnings} step={state.step} on_jump={on_seek} />
+            </div>
+            <footer class="foot">
+                {"Step n shows the tables right after trace event n — the same as "}
+                <code>{"spoolscope run FILE --format json"}</code>
+                {". Press ? for shortcuts."}
+            </footer>
+            if state.help {
+                <Help on_close={dispatch(|_| Action::ToggleHelp)} />
+            }
+        </div>
+    }
+}
+
+/// localStorage, when the browser allows it (it may not: private modes, blocked cookies).
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A saved string (raw, not JSON).
+fn stored(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+/// Saves a string; a full or unavailable storage only loses the saving.
+fn store(key: &str, value: &str) {
+    if let Some(s) = local_storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// The action a key press stands for, if any.
+fn shortcut(e: &KeyboardEvent) -> Option<Action> {
+    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return None;
+    }
+    let key = e.key();
+    if key == "Escape" {
+        return Some(Action::Escape);
+    }
+    // While typing in the editor (or any text field) keys are text.
+    let typing = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| {
+            let tag = el.tag_name();
+            tag.eq_ignore_ascii_case("TEXTAREA")
+                || (tag.eq_ignore_ascii_case("INPUT")
+                    && el.get_attribute("type").as_deref() != Some("range"))
+                || el.get_attribute("contenteditable").is_some()
+        });
+    if typing {
+        return None;
+    }
+    match key.as_str() {
+        " " | "Spacebar" => Some(Action::TogglePlay),
+        "ArrowLeft" => Some(Action::Step(-1)),
+        "ArrowRight" => Some(Action::Step(1)),
+        "Home" => Some(Action::JumpStart),
+        "End" => Some(Action::JumpEnd),
+        "?" => Some(Action::ToggleHelp),
+        _ => None,
+    }
+}
+
+/// Sets `window.__spoolscope = { ready, step, total, preset, title, playing, error_line }`.
+fn publish(
+    ready: bool,
+    step: u64,
+    total: u64,
+    preset: &str,
+    title: &str,
+    playing: bool,
+    error: Option<u32>,
+) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+    };
+    set("ready", JsValue::from_bool(ready));
+    set("step", JsValue::from_f64(step as f64));
+    set("total", JsValue::from_f64(total as f64));
+    set("preset", JsValue::from_str(preset));
+    set("title", JsValue::from_str(title));
+    set("playing", JsValue::from_bool(playing));
+    set(
+        "errorLine",
+        error
+            .map(|l| JsValue::from_f64(f64::from(l)))
+            .unwrap_or(JsValue::NULL),
+    );
+    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("__spoolscope"), &o);
+}

@@ -1,0 +1,5 @@
+//! The playground page: mounts the Yew app.
+
+fn main() {
+    spoolscope_web::start();
+}

@@ -1,0 +1,79 @@
+//! The details panel: one event, every field decoded by name, and PR_RESPONSIBILITY of the
+//! recipients concerned before and after.
+
+use std::rc::Rc;
+
+use spoolscope_playground::protocol::Details;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DetailsProps {
+    /// The event asked for.
+    pub seq: u64,
+    /// Its details, once the worker sent them.
+    pub details: Option<Rc<Details>>,
+    pub on_close: Callback<()>,
+    pub on_jump: Callback<u64>,
+}
+
+#[function_component(DetailsPanel)]
+pub fn details_panel(props: &DetailsProps) -> Html {
+    let close = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let jump = {
+        let on_jump = props.on_jump.clone();
+        let seq = props.seq;
+        Callback::from(move |_: MouseEvent| on_jump.emit(seq))
+    };
+    let body = match &props.details {
+        None => html! { <p class="muted">{"loading…"}</p> },
+        Some(d) => html! {
+            <>
+                <p class="title"><code>{d.title.clone()}</code></p>
+                <table class="fields">
+                    { for d.fields.iter().map(|f| html! {
+                        <tr data-field={f.name.clone()}>
+                            <th>{f.name.clone()}</th>
+                            <td>{f.value.clone()}</td>
+                        </tr>
+                    }) }
+                </table>
+                if !d.responsibility.is_empty() {
+                    <h3>{"PR_RESPONSIBILITY"}</h3>
+                    <table class="grid resp" data-testid="responsibility">
+                        <thead><tr><th>{"recipient"}</th><th>{"before"}</th><th>{"after"}</th></tr></thead>
+                        <tbody>
+                            { for d.responsibility.iter().map(|r| html! {
+                                <tr class={classes!((r.before != r.after).then_some("changed"))}>
+                                    <td>{format!("#{} {}", r.index, r.name)}</td>
+                                    <td data-col="before">{tf(r.before)}</td>
+                                    <td data-col="after">{tf(r.after)}</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            </>
+        },
+    };
+    html! {
+        <aside class="details" data-testid="details" data-seq={props.seq.to_string()} aria-label="Event details">
+            <div class="panel-head">
+                <h2>{format!("Event {}", props.seq)}</h2>
+                <button type="button" class="link" onclick={jump}>{"go to this step"}</button>
+                <button type="button" class="close" onclick={close} aria-label="Close details">{"×"}</button>
+            </div>
+            {body}
+        </aside>
+    }
+}
+
+fn tf(b: bool) -> &'static str {
+    if b {
+        "TRUE"
+    } else {
+        "FALSE"
+    }
+}

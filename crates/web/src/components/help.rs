@@ -1,0 +1,54 @@
+//! The help overlay: every keyboard shortcut, and how to read the page.
+
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    pub on_close: Callback<()>,
+}
+
+/// Shortcuts, as the overlay lists them.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    ("←", "step back"),
+    ("→", "step forward"),
+    ("Home", "jump to the start"),
+    ("End", "jump to the end"),
+    ("?", "open / close this help"),
+    ("Esc", "close this help or the details panel"),
+    ("Tab (in the editor)", "insert four spaces"),
+];
+
+#[function_component(Help)]
+pub fn help(props: &HelpProps) -> Html {
+    let close = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
+    html! {
+        <div class="overlay" onclick={close.clone()}>
+            <div class="help" data-testid="help" role="dialog" aria-modal="true"
+                aria-label="Keyboard shortcuts" onclick={stop}>
+                <div class="panel-head">
+                    <h2>{"Keyboard shortcuts"}</h2>
+                    <button type="button" class="close" onclick={close} aria-label="Close">{"×"}</button>
+                </div>
+                <table class="keys">
+                    { for SHORTCUTS.iter().map(|(k, what)| html! {
+                        <tr><td><kbd>{*k}</kbd></td><td>{*what}</td></tr>
+                    }) }
+                </table>
+                <p>{"Shortcuts work everywhere except while typing in the editor (Esc works there too)."}</p>
+                <h3>{"Reading the page"}</h3>
+                <ul>
+                    <li>{"Step n shows the state right after trace event n, exactly as "}<code>{"spoolscope run FILE --format json"}</code>{" reports it."}</li>
+                    <li>{"Solid arrows are calls, dashed arrows returns (labelled with the HRESULT and out parameters). Bars on a lifeline are calls in progress; grey bands are virtual time passing."}</li>
+                    <li>{"Click an arrow for every field decoded by name, with PR_RESPONSIBILITY before and after."}</li>
+                    <li>{"Highlighted rows changed at this step; the why column explains each recipient's state."}</li>
+                    <li>{"The editor runs the scenario about 300 ms after you stop typing; an error keeps the last good run on screen."}</li>
+                </ul>
+            </div>
+        </div>
+    }
+}

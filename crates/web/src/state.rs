@@ -1,0 +1,504 @@
+//! The page's one store: [`AppState`], the [`Action`]s that change it, and the reducer.
+//!
+//! Data only, no HTML (STYLE §14). The reducer decides everything the page does in response
+//! to the user, the worker and the play timer: which step is shown, which run is current,
+//! when an error is shown. It never runs the engine: it records what to ask the worker, and
+//! the effects in `app.rs` send those requests. It returns the same `Rc` when nothing changed,
+//! so a no-op action does not re-render.
+
+use std::rc::Rc;
+
+use spoolscope_playground::presets;
+use spoolscope_playground::protocol::{
+    Details, Frame, FrameRequest, InputError, Summary, Window, ROW_HEIGHT,
+};
+use yew::Reducible;
+
+/// Player speeds, in steps per second.
+pub const SPEEDS: &[(u32, &str)] = &[
+    (1, "1 step/s"),
+    (2, "2 steps/s"),
+    (5, "5 steps/s"),
+    (10, "10 steps/s"),
+    (25, "25 steps/s"),
+    (60, "60 steps/s"),
+    (240, "240 steps/s"),
+];
+
+/// The speed the page starts with (index into [`SPEEDS`]).
+pub const DEFAULT_SPEED: usize = 2;
+
+/// Rows drawn above and below the visible part of a windowed view.
+pub const OVERSCAN: u32 = 30;
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// The editor's text.
+    pub text: String,
+    /// Bumped on every change of `text`; the id of the run that text produces.
+    pub text_version: u64,
+    /// Run the text at once instead of after the typing pause (a preset was picked).
+    pub load_now: bool,
+    /// The preset the text came from (its slug), empty when none.
+    pub preset: String,
+    /// The text was edited since the preset was loaded.
+    pub modified: bool,
+    /// A one-line notice (e.g. an unknown preset in the address).
+    pub notice: Option<String>,
+    /// The last good run.
+    pub summary: Option<Rc<Summary>>,
+    /// The highest run id the worker has answered (with a run or an error).
+    pub answered: u64,
+    /// The error of the latest text, if it has one.
+    pub error: Option<InputError>,
+    /// 0..=total: after trace event `step`.
+    pub step: u64,
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// The diagram keeps the current step in view.
+    pub follow: bool,
+    /// Rows wanted when not following.
+    pub diagram_window: Window,
+    pub table_window: Window,
+    /// The last frame received for the current run.
+    pub frame: Option<Rc<Frame>>,
+    /// The event whose details are open.
+    pub selected: Option<u64>,
+    pub details: Option<Rc<Details>>,
+    pub help: bool,
+}
+
+/// What can happen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// The user changed the editor's text.
+    Edit(String),
+    /// The user picked a preset from the gallery.
+    PickPreset(String),
+    /// The worker answered a load.
+    Loaded(u64, Result<Summary, InputError>),
+    /// The worker sent a frame.
+    Frame(Frame),
+    /// The worker sent the details of an event.
+    Details(Option<Details>),
+    Step(i64),
+    Seek(u64),
+    JumpStart,
+    JumpEnd,
+    TogglePlay,
+    /// The play timer fired.
+    Tick,
+    SetSpeed(usize),
+    /// The user clicked an arrow.
+    Select(u64),
+    CloseDetails,
+    ToggleHelp,
+    /// Escape: closes the help, else the details.
+    Escape,
+    /// The diagram was scrolled: the rows now visible.
+    DiagramScrolled(Window),
+    /// The recipient table was scrolled: the rows now visible.
+    TableScrolled(Window),
+}
+
+impl AppState {
+    /// The page as it opens: `text` from `preset` (or saved text), nothing run yet.
+    pub fn new(text: String, preset: String, modified: bool, notice: Option<String>) -> AppState {
+        AppState {
+            text,
+            text_version: 1,
+            load_now: true,
+            preset,
+            modified,
+            notice,
+            summary: None,
+            answered: 0,
+            error: None,
+            step: 0,
+            playing: false,
+            speed: DEFAULT_SPEED,
+            follow: true,
+            diagram_window: Window::new(0, 2 * OVERSCAN),
+            table_window: Window::new(0, 2 * OVERSCAN),
+            frame: None,
+            selected: None,
+            details: None,
+            help: false,
+        }
+    }
+
+    /// Number of steps of the current run.
+    pub fn total(&self) -> u64 {
+        self.summary.as_ref().map(|s| s.total).unwrap_or(0)
+    }
+
+    /// The run whose frames are shown.
+    pub fn run(&self) -> Option<u64> {
+        self.summary.as_ref().map(|s| s.run)
+    }
+
+    /// What to ask the worker for, given the step and the visible rows.
+    pub fn frame_request(&self) -> Option<FrameRequest> {
+        Some(FrameRequest {
+            run: self.run()?,
+            step: self.step,
+            diagram: self.diagram_window,
+            follow: self.follow,
+            table: self.table_window,
+        })
+    }
+
+    /// True when the page shows the latest text's run at the current step.
+    pub fn ready(&self) -> bool {
+        self.summary.is_some()
+            && self.answered >= self.text_version
+            && self
+                .frame
+                .as_ref()
+                .is_some_and(|f| Some(f.run) == self.run() && f.step == self.step)
+    }
+
+    /// Milliseconds between two steps when playing.
+    pub fn tick_ms(&self) -> u32 {
+        let per_second = SPEEDS.get(self.speed).map(|s| s.0).unwrap_or(5).max(1);
+        (1000 / per_second).max(4)
+    }
+
+    fn seek(&mut self, step: u64) {
+        self.step = step.min(self.total());
+        self.follow = true;
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Edit(text) => {
+                if text == s.text {
+                    return self;
+                }
+                s.text = text;
+                s.text_version += 1;
+                s.load_now = false;
+                s.modified = true;
+            }
+            Action::PickPreset(slug) => {
+                let Some(p) = presets::find(&slug) else {
+                    s.notice = Some(format!("There is no preset called {slug:?}."));
+                    return Rc::new(s);
+                };
+                s.text = p.text.to_string();
+                s.text_version += 1;
+                s.load_now = true;
+                s.preset = slug;
+                s.modified = false;
+                s.notice = None;
+                s.playing = false;
+                s.selected = None;
+                s.details = None;
+            }
+            Action::Loaded(run, result) => {
+                s.answered = s.answered.max(run);
+                match result {
+                    Ok(summary) => {
+                        // Runs are answered in order; an older one is still better than none.
+                        if s.run().is_some_and(|r| r > run) {
+                            return Rc::new(s);
+                        }
+                        let was_at_end = s.summary.is_none() || s.step >= s.total();
+                        let picked = s.load_now;
+                        s.summary = Some(Rc::new(summary));
+                        if run == s.text_version {
+                            s.error = None;
+                        }
+                        // A new preset opens at its end (the whole run); an edit keeps the
+                        // step, so a changed return code redraws the same moment.
+                        s.step = if picked || was_at_end {
+                            s.total()
+                        } else {
+                            s.step.min(s.total())
+                        };
+                        s.follow = true;
+                        s.selected = None;
+                        s.details = None;
+                        s.table_window = Window::new(0, s.table_window.count);
+                    }
+                    Err(e) => {
+                        if run == s.text_version {
+                            s.error = Some(e);
+                        }
+                    }
+                }
+            }
+            Action::Frame(frame) => {
+                if Some(frame.run) != s.run() {
+                    return self;
+                }
+                s.frame = Some(Rc::new(frame));
+            }
+            Action::Details(details) => {
+                let wanted = s.selected;
+                match details {
+                    Some(d) if Some(d.seq) == wanted && Some(d.run) == s.run() => {
+                        s.details = Some(Rc::new(d));
+                    }
+                    _ => return self,
+                }
+            }
+            Action::Step(delta) => {
+                let step = if delta < 0 {
+                    s.step.saturating_sub(delta.unsigned_abs())
+                } else {
+                    s.step.saturating_add(delta as u64)
+                };
+                s.playing = false;
+                s.seek(step);
+            }
+            Action::Seek(step) => {
+                s.playing = false;
+                s.seek(step);
+            }
+            Action::JumpStart => {
+                s.playing = false;
+                s.seek(0);
+            }
+            Action::JumpEnd => {
+                s.playing = false;
+                s.seek(u64::MAX);
+            }
+            Action::TogglePlay => {
+                if s.summary.is_none() {
+                    return self;
+                }
+                s.playing = !s.playing;
+                // Playing from the end starts again from the beginning.
+                if s.playing && s.step >= s.total() {
+                    s.seek(0);
+                }
+                s.follow = true;
+            }
+            Action::Tick => {
+                if !s.playing {
+                    return self;
+                }
+                let next = s.step + 1;
+                s.seek(next);
+                if s.step >= s.total() {
+                    s.playing = false;
+                }
+            }
+            Action::SetSpeed(i) => {
+                if i >= SPEEDS.len() || i == s.speed {
+                    return self;
+                }
+                s.speed = i;
+            }
+            Action::Select(seq) => {
+                s.selected = Some(seq);
+                s.details = None;
+            }
+            Action::CloseDetails => {
+                if s.selected.is_none() {
+                    return self;
+                }
+                s.selected = None;
+                s.details = None;
+            }
+            Action::ToggleHelp => s.help = !s.help,
+            Action::Escape => {
+                if s.help {
+                    s.help = false;
+                } else if s.selected.is_some() {
+                    s.selected = None;
+                    s.details = None;
+                } else {
+                    return self;
+                }
+            }
+            Action::DiagramScrolled(visible) => {
+                let covered = s
+                    .frame
+                    .as_ref()
+                    .is_some_and(|f| covers(f.diagram_window, visible, f.diagram_rows));
+                if covered {
+                    return self;
+                }
+                s.follow = false;
+                s.diagram_window = around(visible);
+            }
+            Action::TableScrolled(visible) => {
+                let covered = s.frame.as_ref().is_some_and(|f| {
+                    let rows = s.summary.as_ref().map(|x| x.table_rows).unwrap_or(0);
+                    covers(f.table_window, visible, rows)
+                });
+                if covered {
+                    return self;
+                }
+                s.table_window = around(visible);
+            }
+        }
+        Rc::new(s)
+    }
+}
+
+/// True when `window` (what the frame holds) contains the `visible` rows, counting rows past
+/// the end of the content (`rows`) as covered.
+fn covers(window: Window, visible: Window, rows: u32) -> bool {
+    let end = visible.end().min(rows);
+    let start = visible.start.min(end);
+    window.covers(Window::new(start, end - start))
+}
+
+/// The window to ask for when `visible` rows are on screen: those plus [`OVERSCAN`] on each
+/// side.
+fn around(visible: Window) -> Window {
+    let start = visible.start.saturating_sub(OVERSCAN);
+    Window::new(start, visible.count + 2 * OVERSCAN)
+}
+
+/// The rows visible in a scrolled box of `height` pixels at `scroll_top`.
+pub fn visible_rows(scroll_top: f64, height: f64) -> Window {
+    let row = f64::from(ROW_HEIGHT);
+    let start = (scroll_top.max(0.0) / row).floor() as u32;
+    let count = (height.max(0.0) / row).ceil() as u32 + 1;
+    Window::new(start, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(run: u64, total: u64) -> Summary {
+        Summary {
+            run,
+            title: "t".into(),
+            description: String::new(),
+            lifelines: Vec::new(),
+            total,
+            diagram_rows: total as u32,
+            table_rows: 3,
+            recipients: 2,
+            messages: 1,
+            markers: Vec::new(),
+            warnings: Vec::new(),
+            end_time: "0.000s".into(),
+            end_reason: "idle".into(),
+            end_text: String::new(),
+        }
+    }
+
+    fn start() -> Rc<AppState> {
+        Rc::new(AppState::new("x".into(), "seed".into(), false, None))
+    }
+
+    #[test]
+    fn a_preset_opens_at_its_end_and_an_edit_keeps_the_step() {
+        let s = start().reduce(Action::Loaded(1, Ok(summary(1, 40))));
+        assert_eq!(s.step, 40);
+        let s = s.reduce(Action::Seek(10));
+        let s = s.reduce(Action::Edit("y".into()));
+        assert_eq!(s.text_version, 2);
+        assert!(!s.ready());
+        let s = s.reduce(Action::Loaded(2, Ok(summary(2, 30))));
+        assert_eq!(s.step, 10);
+        let s = s.reduce(Action::Seek(5));
+        let s = s.reduce(Action::Edit("z".into()));
+        let s = s.reduce(Action::Loaded(3, Ok(summary(3, 3))));
+        assert_eq!(s.step, 3);
+    }
+
+    #[test]
+    fn an_error_keeps_the_last_good_run() {
+        let s = start().reduce(Action::Loaded(1, Ok(summary(1, 40))));
+        let s = s.reduce(Action::Edit("bad".into()));
+        let err = InputError {
+            line: 3,
+            col: 1,
+            message: "oops".into(),
+        };
+        let s = s.reduce(Action::Loaded(2, Err(err.clone())));
+        assert_eq!(s.error, Some(err));
+        assert_eq!(s.run(), Some(1));
+        assert_eq!(s.total(), 40);
+        // A stale error (an older text) is not shown.
+        let s = s.reduce(Action::Edit("good".into()));
+        let s = s.reduce(Action::Loaded(
+            2,
+            Err(InputError {
+                line: 9,
+                col: 9,
+                message: "old".into(),
+            }),
+        ));
+        assert_eq!(s.error.as_ref().map(|e| e.line), Some(3));
+        let s = s.reduce(Action::Loaded(3, Ok(summary(3, 5))));
+        assert_eq!(s.error, None);
+    }
+
+    #[test]
+    fn the_player_clamps_and_stops_at_the_end() {
+        let s = start().reduce(Action::Loaded(1, Ok(summary(1, 3))));
+        let s = s.reduce(Action::JumpStart);
+        assert_eq!(s.step, 0);
+        let s = s.reduce(Action::Step(-1));
+        assert_eq!(s.step, 0);
+        let s = s.reduce(Action::TogglePlay);
+        assert!(s.playing);
+        let s = s
+            .reduce(Action::Tick)
+            .reduce(Action::Tick)
+            .reduce(Action::Tick);
+        assert_eq!(s.step, 3);
+        assert!(!s.playing);
+        // Play at the end restarts.
+        let s = s.reduce(Action::TogglePlay);
+        assert_eq!(s.step, 0);
+        assert!(s.playing);
+        let s = s.reduce(Action::Seek(99));
+        assert_eq!(s.step, 3);
+        assert!(!s.playing);
+    }
+
+    #[test]
+    fn no_op_actions_return_the_same_state() {
+        let s = start();
+        let same = s.clone().reduce(Action::Tick);
+        assert!(Rc::ptr_eq(&s, &same));
+        let same = s.clone().reduce(Action::CloseDetails);
+        assert!(Rc::ptr_eq(&s, &same));
+        let same = s.clone().reduce(Action::Edit("x".into()));
+        assert!(Rc::ptr_eq(&s, &same));
+    }
+
+    #[test]
+    fn unknown_presets_are_a_notice() {
+        let s = start().reduce(Action::PickPreset("nope".into()));
+        assert!(s.notice.is_some());
+        assert_eq!(s.text, "x");
+    }
+
+    #[test]
+    fn escape_closes_help_then_details() {
+        let s = start().reduce(Action::Select(4)).reduce(Action::ToggleHelp);
+        let s = s.reduce(Action::Escape);
+        assert!(!s.help && s.selected == Some(4));
+        let s = s.reduce(Action::Escape);
+        assert_eq!(s.selected, None);
+    }
+
+    #[test]
+    fn visible_rows_and_coverage() {
+        let v = visible_rows(260.0, 130.0);
+        assert_eq!(v, Window::new(10, 6));
+        assert!(covers(Window::new(0, 20), v, 100));
+        assert!(!covers(Window::new(12, 20), v, 100));
+        // Past the end of the content counts as covered.
+        assert!(covers(Window::new(0, 12), Window::new(8, 10), 12));
+        assert_eq!(around(v).start, 0);
+    }
+}

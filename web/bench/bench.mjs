@@ -1,0 +1,256 @@
+// Browser benchmark of the release bundle (prints numbers; never fails on a threshold).
+//
+//   node web/bench/bench.mjs            # serves dist/ itself on a free 127.0.0.1 port
+//
+// 1. First render of the default preset: navigationStart → window.__spoolscope.ready,
+//    median of 5 cold loads (a fresh Chromium profile each time, so nothing is cached).
+// 2. Download size: every file of dist/ that the page fetched while loading (the static
+//    server's log, so the worker's fetches count too), each gzip -9, added up.
+// 3. load-10k preset: a step (→, from the key event to the DOM showing the new step, layout
+//    included) and a scrub (the scrubber's input event to the same), median of 20 each.
+//
+// Issue targets: first render ≤ 400 ms, ≤ 450 KB gzip, step/scrub ≤ 16 ms; PASS/OVER is
+// printed beside each number. SPOOLSCOPE_DIST etc. as in web/tests/harness.mjs.
+
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  DIST,
+  cliTrace,
+  focusPage,
+  launch,
+  openPreset,
+  presetPath,
+  presetSlugs,
+  scrubTo,
+  startServer,
+  waitReady,
+} from '../tests/harness.mjs';
+
+const RUNS_LOAD = 5;
+const RUNS_STEP = 20;
+const TARGET = { firstRenderMs: 400, gzipKB: 450, stepMs: 16 };
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const verdict = (value, limit) => (value <= limit ? 'PASS' : 'OVER');
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+// Records when window.__spoolscope.ready first becomes true, in ms since navigationStart:
+// on assignment of window.__spoolscope, on every DOM mutation, and on every animation frame.
+const READY_PROBE = () => {
+  let value;
+  const mark = () => {
+    if (window.__benchReadyAt === undefined && value && value.ready === true) {
+      window.__benchReadyAt = performance.now();
+    }
+  };
+  Object.defineProperty(window, '__spoolscope', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      mark();
+      return value;
+    },
+    set(v) {
+      value = v;
+      mark();
+    },
+  });
+  const observer = new MutationObserver(mark);
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  const tick = () => {
+    mark();
+    if (window.__benchReadyAt === undefined) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+};
+
+async function firstRender(server) {
+  const times = [];
+  const parts = [];
+  let fetched = [];
+  for (let i = 0; i < RUNS_LOAD; i++) {
+    const browser = await launch({ guard: false });
+    try {
+      const page = await browser.context.newPage();
+      await page.addInitScript(READY_PROBE);
+      const before = server.requests.length;
+      await page.goto(server.url);
+      await waitReady(page);
+      // let the worker finish its own fetches before reading the server's log
+      await page.waitForTimeout(300);
+      const t = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const wasm = performance
+          .getEntriesByType('resource')
+          .filter((r) => r.name.endsWith('.wasm'))
+          .map((r) => r.responseEnd);
+        return {
+          ready: window.__benchReadyAt,
+          dcl: nav ? nav.domContentLoadedEventEnd : NaN,
+          wasm: wasm.length ? Math.max(...wasm) : NaN,
+        };
+      });
+      times.push(t.ready);
+      parts.push(t);
+      if (i === 0) fetched = server.requests.slice(before);
+    } finally {
+      await browser.close();
+    }
+  }
+  return { times, parts, fetched };
+}
+
+function downloadSize(paths) {
+  const files = [...new Set(paths.map((p) => (p.endsWith('/') ? `${p}index.html` : p)))];
+  const rows = [];
+  for (const p of files) {
+    const file = join(DIST, p);
+    let raw;
+    try {
+      raw = readFileSync(file);
+    } catch {
+      continue; // a 404 (e.g. favicon.ico) downloads nothing worth counting
+    }
+    rows.push({ path: p, raw: statSync(file).size, gz: gzipSync(raw, { level: 9 }).length });
+  }
+  rows.sort((a, b) => b.gz - a.gz);
+  return rows;
+}
+
+/** Installs a watcher resolving to (ms from t0 until the DOM shows step `target`, layout included). */
+async function watchStep(page, target, useKeyTime) {
+  await page.evaluate(
+    ({ target, useKeyTime }) => {
+      window.__benchDone = new Promise((resolve) => {
+        let t0 = useKeyTime ? null : performance.now();
+        if (useKeyTime) {
+          window.addEventListener('keydown', (e) => (t0 = e.timeStamp), { capture: true, once: true });
+        }
+        const stepRe = new RegExp(`^\\s*${target}\\s*/`);
+        let finished = false;
+        const check = () => {
+          if (finished || t0 === null) return;
+          const s = window.__spoolscope;
+          const text = document.querySelector('[data-testid="step"]')?.textContent ?? '';
+          if (s && s.step === target && stepRe.test(text)) {
+            void document.body.offsetHeight; // style and layout of the new DOM
+            finished = true;
+            observer.disconnect();
+            resolve(performance.now() - t0);
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+        const tick = () => {
+          check();
+          if (!finished) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+        window.__benchStart = () => {
+          t0 = performance.now();
+        };
+      });
+    },
+    { target, useKeyTime },
+  );
+}
+
+async function stepAndScrub(server) {
+  const slug = presetSlugs().find((s) => s === 'load-10k');
+  if (!slug) return null;
+  const total = cliTrace(presetPath(slug)).events.length;
+  const browser = await launch({ guard: false });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await waitReady(page);
+    await openPreset(page, slug, total);
+    const mid = Math.floor(total / 2);
+    await scrubTo(page, mid);
+    await focusPage(page);
+
+    const steps = [];
+    for (let i = 0; i < RUNS_STEP; i++) {
+      const target = mid + i + 1;
+      await watchStep(page, target, true);
+      await page.keyboard.press('ArrowRight');
+      steps.push(await page.evaluate(() => window.__benchDone));
+    }
+
+    const scrubs = [];
+    for (let i = 0; i < RUNS_STEP; i++) {
+      // far jumps across the whole run, never the current step
+      const target = Math.floor(((i * 7919 + 1) % 997) / 997 * total);
+      await watchStep(page, target, false);
+      await page.evaluate((n) => {
+        const el = document.querySelector('[data-testid="scrubber"]');
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, String(n));
+        window.__benchStart();
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      }, target);
+      scrubs.push(await page.evaluate(() => window.__benchDone));
+    }
+    return { steps, scrubs, total };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  const server = await startServer();
+  try {
+    console.log(`browser benchmark: ${DIST} on ${server.url} (headless Chromium, release build)`);
+
+    const { times, parts, fetched } = await firstRender(server);
+    const first = median(times);
+    console.log(
+      `first render of the default preset: ${ms(first)} median of ${RUNS_LOAD} cold loads ` +
+        `[${times.map((t) => t.toFixed(0)).join(', ')}] (target <= ${TARGET.firstRenderMs} ms) ${verdict(first, TARGET.firstRenderMs)}`,
+    );
+    console.log(
+      `  (medians since navigation: DOMContentLoaded ${ms(median(parts.map((p) => p.dcl)))}, ` +
+        `page's wasm downloaded ${ms(median(parts.map((p) => p.wasm)))}, ready ${ms(first)})`,
+    );
+
+    const rows = downloadSize(fetched);
+    const gz = rows.reduce((a, r) => a + r.gz, 0) / 1024;
+    const raw = rows.reduce((a, r) => a + r.raw, 0) / 1024;
+    console.log(
+      `download, gzip -9: ${gz.toFixed(1)} KB (${raw.toFixed(1)} KB raw, ${rows.length} files) ` +
+        `(target <= ${TARGET.gzipKB} KB) ${verdict(gz, TARGET.gzipKB)}`,
+    );
+    for (const r of rows) {
+      console.log(`  ${(r.gz / 1024).toFixed(1).padStart(7)} KB gz ${(r.raw / 1024).toFixed(1).padStart(8)} KB  ${r.path}`);
+    }
+
+    const big = await stepAndScrub(server);
+    if (!big) {
+      console.log('load-10k preset: not found in web/presets; step/scrub not measured');
+    } else {
+      const step = median(big.steps);
+      const scrub = median(big.scrubs);
+      console.log(
+        `load-10k (${big.total} steps) step →: ${ms(step)} median of ${RUNS_STEP} ` +
+          `(max ${ms(Math.max(...big.steps))}) (target <= ${TARGET.stepMs} ms) ${verdict(step, TARGET.stepMs)}`,
+      );
+      console.log(
+        `load-10k scrub: ${ms(scrub)} median of ${RUNS_STEP} ` +
+          `(max ${ms(Math.max(...big.scrubs))}) (target <= ${TARGET.stepMs} ms) ${verdict(scrub, TARGET.stepMs)}`,
+      );
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+main().catch((e) => {
+  console.log(`browser benchmark failed: ${e.stack || e}`);
+  process.exitCode = 1;
+});
