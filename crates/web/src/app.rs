@@ -171,23 +171,35 @@ pub fn app() -> Html {
         use_effect(move || publish(ready, step, total, &preset, &title, playing, error));
     }
 
-    // Callbacks.
-    let dispatch = |f: fn(()) -> Action| {
-        let state = state.clone();
-        Callback::from(move |_: ()| state.dispatch(f(())))
+    // Callbacks, all stable across renders (`use_callback` over the dispatcher): a child
+    // whose other props are unchanged then compares equal and is not re-rendered, so a step
+    // re-renders only the parts that show the step.
+    let on_close_details = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::CloseDetails)
+        })
+    };
+    let on_close_help = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: (), _| dispatcher.dispatch(Action::ToggleHelp))
     };
     let on_edit = {
-        let state = state.clone();
-        Callback::from(move |text: String| state.dispatch(Action::Edit(text)))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |text: String, _| {
+            dispatcher.dispatch(Action::Edit(text))
+        })
     };
     let on_pick = {
-        let state = state.clone();
-        Callback::from(move |slug: String| state.dispatch(Action::PickPreset(slug)))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |slug: String, _| {
+            dispatcher.dispatch(Action::PickPreset(slug))
+        })
     };
     let on_command = {
-        let state = state.clone();
-        Callback::from(move |c: PlayerCommand| {
-            state.dispatch(match c {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |c: PlayerCommand, _| {
+            dispatcher.dispatch(match c {
                 PlayerCommand::JumpStart => Action::JumpStart,
                 PlayerCommand::Back => Action::Step(-1),
                 PlayerCommand::TogglePlay => Action::TogglePlay,
@@ -199,10 +211,12 @@ pub fn app() -> Html {
         })
     };
     let on_seek = {
-        let state = state.clone();
-        Callback::from(move |seq: u64| state.dispatch(Action::Seek(seq)))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |seq: u64, _| {
+            dispatcher.dispatch(Action::Seek(seq))
+        })
     };
-    // Stable across renders: the diagram's rows compare it in their props.
+    // The diagram's rows compare it in their props.
     let on_select = {
         let dispatcher = state.dispatcher();
         use_callback((), move |seq: u64, _| {
@@ -210,16 +224,22 @@ pub fn app() -> Html {
         })
     };
     let on_diagram_scroll = {
-        let state = state.clone();
-        Callback::from(move |w: Window| state.dispatch(Action::DiagramScrolled(w)))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |w: Window, _| {
+            dispatcher.dispatch(Action::DiagramScrolled(w))
+        })
     };
     let on_table_scroll = {
-        let state = state.clone();
-        Callback::from(move |w: Window| state.dispatch(Action::TableScrolled(w)))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |w: Window, _| {
+            dispatcher.dispatch(Action::TableScrolled(w))
+        })
     };
     let on_help = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::ToggleHelp))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: MouseEvent, _| {
+            dispatcher.dispatch(Action::ToggleHelp)
+        })
     };
 
     // Derived values.
@@ -283,7 +303,7 @@ pub fn app() -> Html {
                             on_scroll={on_diagram_scroll} />
                         if let Some(seq) = state.selected {
                             <DetailsPanel seq={seq} details={state.details.clone()}
-                                on_close={dispatch(|_| Action::CloseDetails)} on_jump={on_seek.clone()} />
+                                on_close={on_close_details} on_jump={on_seek.clone()} />
                         }
                     </div>
                 </div>
@@ -304,7 +324,7 @@ pub fn app() -> Html {
                 {". Press ? for shortcuts."}
             </footer>
             if state.help {
-                <Help on_close={dispatch(|_| Action::ToggleHelp)} />
+                <Help on_close={on_close_help} />
             }
         </div>
     }
