@@ -1024,13 +1024,10 @@ impl Core {
     }
 
     fn set_msg_state(&mut self, m: u32, state: MessageState, retry_at: Option<Millis>) {
-        let mut row = self.rec.current.messages[m as usize].clone();
-        row.state = state;
-        row.retry_at = retry_at;
-        if row != self.rec.current.messages[m as usize] {
-            let step = self.step();
-            self.rec.record(step, Delta::Message(m, row));
-        }
+        self.update_msg(m, |row| {
+            row.state = state;
+            row.retry_at = retry_at;
+        });
     }
 
     fn update_msg(&mut self, m: u32, f: impl FnOnce(&mut MsgRow)) {

@@ -288,7 +288,8 @@ pub enum Delta {
 }
 
 impl Delta {
-    fn apply(&self, t: &mut Tables) {
+    /// Applies the change to `t` (what `Timeline::snapshot` replays).
+    pub fn apply(&self, t: &mut Tables) {
         match self {
             Delta::Recipient(i, row) => {
                 if let Some(slot) = t.recipients.get_mut(*i as usize) {

@@ -333,7 +333,7 @@ impl Loaded {
             Some((at, mut tables)) if at <= step && step - at <= MAX_INCREMENTAL_STEPS => {
                 for s in at + 1..=step {
                     for (_, d) in self.timeline.changes_at(s) {
-                        apply(&mut tables, d);
+                        d.apply(&mut tables);
                     }
                 }
                 tables
@@ -936,29 +936,6 @@ fn shorten(text: String, max: usize) -> String {
     let mut out: String = text.chars().take(max - 1).collect();
     out.push('…');
     out
-}
-
-/// The same change as `Delta::apply` (private to the engine): one logged table change.
-fn apply(t: &mut Tables, d: &Delta) {
-    match d {
-        Delta::Recipient(i, row) => {
-            if let Some(slot) = t.recipients.get_mut(*i as usize) {
-                slot.clone_from(row);
-            }
-        }
-        Delta::Message(i, row) => {
-            if let Some(slot) = t.messages.get_mut(*i as usize) {
-                slot.clone_from(row);
-            }
-        }
-        Delta::QueuePush(m) => t.queue.push(*m),
-        Delta::QueueRemove(m) => t.queue.retain(|x| x != m),
-        Delta::Status(i, row) => {
-            if let Some(slot) = t.status.get_mut(*i as usize) {
-                slot.clone_from(row);
-            }
-        }
-    }
 }
 
 /// What the `flags` of this event are, in MAPI's words.

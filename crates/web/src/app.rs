@@ -263,6 +263,10 @@ pub fn app() -> Html {
     let status_rows = use_memo(frame.clone(), |f| {
         f.as_ref().map(|f| f.status.clone()).unwrap_or_default()
     });
+    // The step the page shows is the frame's: a step or scrub paints nothing until the
+    // worker's answer arrives, so the browser does not lay out and paint the step number
+    // and scrubber in the way of handling that answer.
+    let shown = frame.as_ref().map(|f| f.step).unwrap_or(0);
     let time = frame
         .as_ref()
         .map(|f| f.time.clone())
@@ -292,7 +296,7 @@ pub fn app() -> Html {
                     if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty()) {
                         <p class="about">{s.description.clone()}</p>
                     }
-                    <Player step={state.step} total={state.total()} playing={state.playing}
+                    <Player step={shown} total={state.total()} playing={state.playing}
                         speed={state.speed} time={AttrValue::from(time)}
                         end_time={AttrValue::from(summary.as_ref().map(|s| s.end_time.clone()).unwrap_or_default())}
                         markers={markers} current={frame.as_ref().and_then(|f| f.current.clone())}
@@ -316,7 +320,7 @@ pub fn app() -> Html {
                 <Queue queue={queue} queue_total={frame.as_ref().map(|f| f.queue_total).unwrap_or(0)}
                     messages={messages} message_total={summary.as_ref().map(|s| s.messages).unwrap_or(0)} />
                 <StatusRows rows={status_rows} />
-                <Warnings warnings={warnings} step={state.step} on_jump={on_seek} />
+                <Warnings warnings={warnings} step={shown} on_jump={on_seek} />
             </div>
             <footer class="foot">
                 {"Step n shows the tables right after trace event n — the same as "}

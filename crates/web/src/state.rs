@@ -29,7 +29,7 @@ pub const SPEEDS: &[(u32, &str)] = &[
 pub const DEFAULT_SPEED: usize = 2;
 
 /// Rows drawn above and below the visible part of a windowed view.
-pub const OVERSCAN: u32 = 30;
+pub const OVERSCAN: u32 = 8;
 
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -499,6 +499,8 @@ mod tests {
         assert!(!covers(Window::new(12, 20), v, 100));
         // Past the end of the content counts as covered.
         assert!(covers(Window::new(0, 12), Window::new(8, 10), 12));
-        assert_eq!(around(v).start, 0);
+        assert_eq!(around(v), Window::new(10 - OVERSCAN, 6 + 2 * OVERSCAN));
+        // Near the top the window starts at row 0.
+        assert_eq!(around(Window::new(3, 6)).start, 0);
     }
 }

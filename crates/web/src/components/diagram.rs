@@ -24,6 +24,22 @@ const HEAD: f64 = 34.0;
 /// Width of one character of the 11 px monospace label font (for label backgrounds).
 const CHAR_W: f64 = 6.7;
 
+/// The diagram scroller's scroll position and visible height, in pixels.
+#[derive(Clone, Copy)]
+struct ScrollView {
+    top: f64,
+    height: f64,
+}
+
+impl ScrollView {
+    fn measure(el: &Element) -> ScrollView {
+        ScrollView {
+            top: f64::from(el.scroll_top()),
+            height: f64::from(el.client_height()),
+        }
+    }
+}
+
 /// Where the lifelines go.
 #[derive(Clone, Copy, PartialEq)]
 struct Geometry {
@@ -66,12 +82,18 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let scroller = use_node_ref();
     // The panel's width, measured after mount and on window resizes (DOM plumbing only).
     let panel_width = use_state(|| 860.0f64);
+    // The scroller's last known scroll position and height, kept so that following the
+    // current step needs no layout read (a forced synchronous layout) after each frame:
+    // updated on mount, on resizes, on every scroll event and when the step is followed.
+    let view = use_mut_ref(|| None::<ScrollView>);
     {
         let scroller = scroller.clone();
         let panel_width = panel_width.clone();
+        let view = view.clone();
         use_effect_with((), move |_| {
             let measure = move || {
                 if let Some(el) = scroller.cast::<Element>() {
+                    *view.borrow_mut() = Some(ScrollView::measure(&el));
                     let w = f64::from(el.client_width());
                     if w > 0.0 {
                         panel_width.set(w);
@@ -95,13 +117,22 @@ pub fn diagram(props: &DiagramProps) -> Html {
     {
         let scroller = scroller.clone();
         let follow = props.follow;
+        let view = view.clone();
         use_effect_with((current, follow, rows), move |(current, follow, _)| {
             if let (Some(row), true, Some(el)) = (*current, *follow, scroller.cast::<Element>()) {
-                let top = f64::from(el.scroll_top());
-                let view = f64::from(el.client_height()) - HEAD;
+                let mut cached = view.borrow_mut();
+                let v = *cached.get_or_insert_with(|| ScrollView::measure(&el));
+                let top = v.top;
+                let height = v.height - HEAD;
                 let y = row_y(row);
-                if y < top || y + f64::from(ROW_HEIGHT) * 2.0 > top + view {
-                    let target = (y - view + f64::from(ROW_HEIGHT) * 3.0).max(0.0);
+                if y < top || y + f64::from(ROW_HEIGHT) * 2.0 > top + height {
+                    let target = (y - height + f64::from(ROW_HEIGHT) * 3.0).max(0.0).floor();
+                    // The scroll event that follows stores the position the browser kept.
+                    *cached = Some(ScrollView {
+                        top: target,
+                        height: v.height,
+                    });
+                    drop(cached);
                     el.set_scroll_top(target as i32);
                 }
             }
@@ -109,11 +140,12 @@ pub fn diagram(props: &DiagramProps) -> Html {
     }
     let on_scroll = {
         let on_scroll = props.on_scroll.clone();
+        let view = view.clone();
         Callback::from(move |e: Event| {
             if let Some(el) = e.target_dyn_into::<Element>() {
-                let top = f64::from(el.scroll_top());
-                let h = f64::from(el.client_height()) - HEAD;
-                on_scroll.emit(visible_rows(top, h));
+                let v = ScrollView::measure(&el);
+                *view.borrow_mut() = Some(v);
+                on_scroll.emit(visible_rows(v.top, v.height - HEAD));
             }
         })
     };
@@ -174,8 +206,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             <div class="diagram-scroll" ref={scroller} onscroll={on_scroll}>
                 <div class="lanes" style={format!("width:{width}px")}>{header}</div>
                 <svg data-testid="diagram" class="diagram" xmlns="http://www.w3.org/2000/svg"
-                    width={width.to_string()} height={height.to_string()}
-                    viewBox={format!("0 0 {width} {height}")}>
+                    width={width.to_string()} height={height.to_string()}>
                     <defs>
                         <marker id="head" viewBox="0 0 10 10" refX="9" refY="5"
                             markerWidth="7" markerHeight="7" orient="auto-start-reverse">
