@@ -1008,6 +1008,21 @@ impl Core {
         self.msgs[m as usize].offset + r as usize
     }
 
+    /// The recipient rows of message `m`.
+    fn rows(&self, m: u32) -> &[RecipRow] {
+        let rt = &self.msgs[m as usize];
+        &self.rec.current.recipients[rt.offset..rt.offset + rt.recipients.len()]
+    }
+
+    /// Indexes of `m`'s recipients in `state`.
+    fn recipients_in(&self, m: u32, state: RecipientState) -> Vec<u32> {
+        self.rows(m)
+            .iter()
+            .filter(|r| r.state == state)
+            .map(|r| r.index)
+            .collect()
+    }
+
     fn recip(&self, m: u32, r: u32) -> &RecipRow {
         &self.rec.current.recipients[self.flat(m, r)]
     }
@@ -1128,7 +1143,7 @@ impl Core {
         if matches!(st, MessageState::Draft) || st.is_terminal() {
             return None;
         }
-        let rows = &self.rec.current.recipients[rt.offset..rt.offset + rt.recipients.len()];
+        let rows = self.rows(m);
         let ok = |t: XpId| !blocked[t as usize] && rt.waits[t as usize].is_none();
         if let Some(t) = rt.resend_now {
             if ok(t)
@@ -1153,8 +1168,7 @@ impl Core {
 
     /// Recipients offered to `t` now: pending, with `t` as effective head (model §7.4 step 3).
     fn offer_set(&self, m: u32, t: XpId) -> Vec<u32> {
-        let rt = &self.msgs[m as usize];
-        let rows = &self.rec.current.recipients[rt.offset..rt.offset + rt.recipients.len()];
+        let rows = self.rows(m);
         rows.iter()
             .filter(|r| r.state == RecipientState::Pending && self.effective_head(r) == Some(t))
             .map(|r| r.index)
@@ -1162,8 +1176,7 @@ impl Core {
     }
 
     fn no_candidate_recipients(&self, m: u32) -> Vec<u32> {
-        let rt = &self.msgs[m as usize];
-        self.rec.current.recipients[rt.offset..rt.offset + rt.recipients.len()]
+        self.rows(m)
             .iter()
             .filter(|r| r.state == RecipientState::Pending && r.candidates.is_empty())
             .map(|r| r.index)
@@ -1171,10 +1184,7 @@ impl Core {
     }
 
     fn all_final(&self, m: u32) -> bool {
-        let rt = &self.msgs[m as usize];
-        self.rec.current.recipients[rt.offset..rt.offset + rt.recipients.len()]
-            .iter()
-            .all(|r| r.state.is_final())
+        self.rows(m).iter().all(|r| r.state.is_final())
     }
 
     fn retry_heads(&self, m: u32) -> Vec<XpId> {
@@ -1186,8 +1196,7 @@ impl Core {
 
     /// What a message that cannot go further now is waiting for (model §12.2).
     fn waiting_state(&self, m: u32) -> MessageState {
-        let rt = &self.msgs[m as usize];
-        let rows = &self.rec.current.recipients[rt.offset..rt.offset + rt.recipients.len()];
+        let rows = self.rows(m);
         if let Some(t) = rows.iter().find_map(|r| match r.state {
             RecipientState::RetryWait(t) => Some(t),
             _ => None,
@@ -1586,20 +1595,34 @@ impl Core {
         ev.timer = Some(why.timer_name().into());
         ev.text = Some("retry due".into());
         self.emit(ev);
-        let rt = &self.msgs[mi];
-        let waiting: Vec<u32> = self.rec.current.recipients
-            [rt.offset..rt.offset + rt.recipients.len()]
-            .iter()
-            .filter(|r| r.state == RecipientState::RetryWait(t))
-            .map(|r| r.index)
-            .collect();
-        for r in waiting {
+        self.back_to_pending(
+            m,
+            RecipientState::RetryWait(t),
+            false,
+            "Retry due: back to routing",
+        );
+    }
+
+    /// Recipients of `m` in `from` go back to Pending (`to_front`: with `from`'s transport
+    /// first among their candidates); a message waiting only for them is Queued again.
+    fn back_to_pending(&mut self, m: u32, from: RecipientState, to_front: bool, why: &str) {
+        let t = from.transport();
+        for r in self.recipients_in(m, from) {
             self.update_recip(m, r, |row| {
                 row.state = RecipientState::Pending;
-                row.why = "Retry due: back to routing".into();
+                if let (true, Some(t)) = (to_front, t) {
+                    row.candidates.retain(|c| *c != t);
+                    row.candidates.insert(0, t);
+                }
+                row.why = why.into();
             });
         }
-        if self.rec.current.messages[mi].state == MessageState::RetryWait(t) {
+        let waiting = match self.rec.current.messages[m as usize].state {
+            MessageState::RetryWait(x) => Some(RecipientState::RetryWait(x)),
+            MessageState::Deferred(x) => Some(RecipientState::DeferredBy(x)),
+            _ => None,
+        };
+        if waiting == Some(from) {
             self.set_msg_state(m, MessageState::Queued, None);
         }
     }
@@ -2118,60 +2141,26 @@ impl Core {
     /// Logoff: T's deferred message goes back to the outgoing queue; the deferred queue is not
     /// persistent, so it is submitted again from the queue next session (model §9.2 step 6).
     fn abort_deferred_for_logoff(&mut self, m: u32, t: XpId) {
-        let mi = m as usize;
         self.update_status(t, |row| row.deferred.retain(|x| *x != m));
         self.timers
             .retain(|_, x| *x != Timer::SentDeferred { msg: m, xp: t });
-        let rt = &self.msgs[mi];
-        let parked: Vec<u32> = self.rec.current.recipients
-            [rt.offset..rt.offset + rt.recipients.len()]
-            .iter()
-            .filter(|r| r.state == RecipientState::DeferredBy(t))
-            .map(|r| r.index)
-            .collect();
-        let name = self.xp[t as usize].name.clone();
-        for r in parked {
-            self.update_recip(m, r, |row| {
-                row.state = RecipientState::Pending;
-                row.why = format!("Logoff: {name} was sent NOTIFY_ABORT_DEFERRED; back in the outgoing queue for the next session").into();
-            });
-        }
-        if matches!(
-            self.rec.current.messages[mi].state,
-            MessageState::Deferred(_)
-        ) {
-            self.set_msg_state(m, MessageState::Queued, None);
-        }
+        let why = format!(
+            "Logoff: {} was sent NOTIFY_ABORT_DEFERRED; back in the outgoing queue for the next session",
+            self.xp[t as usize].name
+        );
+        self.back_to_pending(m, RecipientState::DeferredBy(t), false, &why);
     }
 
     /// DeferredBy(T) recipients come back for SubmitMessage(BEGIN_DEFERRED) (model §9.2 step 4).
     fn release_deferred(&mut self, m: u32, t: XpId) {
-        let mi = m as usize;
         self.update_status(t, |row| row.deferred.retain(|x| *x != m));
-        self.msgs[mi].begin_deferred[t as usize] = true;
-        let rt = &self.msgs[mi];
-        let parked: Vec<u32> = self.rec.current.recipients
-            [rt.offset..rt.offset + rt.recipients.len()]
-            .iter()
-            .filter(|r| r.state == RecipientState::DeferredBy(t))
-            .map(|r| r.index)
-            .collect();
-        let name = self.xp[t as usize].name.clone();
-        for r in parked {
-            self.update_recip(m, r, |row| {
-                row.state = RecipientState::Pending;
-                // The deferring transport gets it back first.
-                row.candidates.retain(|c| *c != t);
-                row.candidates.insert(0, t);
-                row.why = format!("{name} asked for it back (NOTIFY_SENTDEFERRED): SubmitMessage(BEGIN_DEFERRED) next").into();
-            });
-        }
-        if matches!(
-            self.rec.current.messages[mi].state,
-            MessageState::Deferred(_)
-        ) {
-            self.set_msg_state(m, MessageState::Queued, None);
-        }
+        self.msgs[m as usize].begin_deferred[t as usize] = true;
+        // The deferring transport gets it back first.
+        let why = format!(
+            "{} asked for it back (NOTIFY_SENTDEFERRED): SubmitMessage(BEGIN_DEFERRED) next",
+            self.xp[t as usize].name
+        );
+        self.back_to_pending(m, RecipientState::DeferredBy(t), true, &why);
     }
 
     fn finish(mut self) -> Run {
