@@ -63,11 +63,17 @@ describe('page', () => {
     assert.equal(scrub.scrubMax, scrub.total, 'the scrubber spans the whole run');
   });
 
-  test('the engine runs in a Web Worker', async () => {
-    const workers = page.workers().map((w) => w.url());
-    const fetched = server.requests.some((p) => /spoolscope-worker.*\.js$/.test(p));
-    assert.ok(workers.length > 0, 'no Web Worker is running');
-    assert.ok(fetched, `spoolscope-worker.js was not fetched (requests: ${server.requests.join(', ')})`);
+  test('the engine runs in a Web Worker on the page\'s own wasm file', async () => {
+    // The worker starts once the opening run is on screen (link.rs).
+    for (let i = 0; i < 100 && page.workers().length === 0; i++) await page.waitForTimeout(50);
+    assert.ok(page.workers().length > 0, 'no Web Worker is running');
+    // One wasm file for both: the page and the worker each load it (no second module).
+    const wasm = server.requests.filter((p) => p.endsWith('.wasm'));
+    assert.equal(new Set(wasm).size, 1, `one wasm file expected, got ${[...new Set(wasm)].join(', ')}`);
+    for (let i = 0; i < 100 && server.requests.filter((p) => p.endsWith('.wasm')).length < 2; i++) {
+      await page.waitForTimeout(50);
+    }
+    assert.ok(server.requests.filter((p) => p.endsWith('.wasm')).length >= 2, 'the worker did not load the wasm file');
   });
 
   test('keyboard: Space, ←/→, Home/End, ? and Escape', async () => {

@@ -41,6 +41,18 @@ presets!(
 /// The preset the page opens with.
 pub const DEFAULT_PRESET: &str = "seed";
 
+/// Presets too big to run on the page's thread (see [`runs_on_page`]).
+const HEAVY: &[&str] = &["load-10k"];
+
+/// True when `text` is exactly a built-in preset small enough for the page to run itself
+/// (a few milliseconds) while its worker starts. Anything a user wrote, saved or was sent runs
+/// in the worker only.
+pub fn runs_on_page(text: &str) -> bool {
+    PRESETS
+        .iter()
+        .any(|p| p.text == text && !HEAVY.contains(&p.slug))
+}
+
 /// The preset called `slug`.
 pub fn find(slug: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.slug == slug)
@@ -106,6 +118,15 @@ mod tests {
         }
         assert!(find(DEFAULT_PRESET).is_some());
         assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn only_unedited_small_presets_run_on_the_page() {
+        assert!(runs_on_page(find(DEFAULT_PRESET).unwrap().text));
+        assert!(!runs_on_page(find("load-10k").unwrap().text));
+        let edited = format!("{} ", find(DEFAULT_PRESET).unwrap().text);
+        assert!(!runs_on_page(&edited));
+        assert!(!runs_on_page(""));
     }
 
     #[test]

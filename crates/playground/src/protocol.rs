@@ -12,9 +12,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where trunk puts the worker's JavaScript, next to `index.html`.
-pub const WORKER_PATH: &str = "spoolscope-worker.js";
-
 /// Height of one diagram row and one recipient-table row, in CSS pixels. Both sides use it:
 /// the UI to turn scroll offsets into row windows, the worker to lay out nothing else.
 pub const ROW_HEIGHT: u32 = 26;

@@ -12,7 +12,11 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use rhai::packages::{Package, StandardPackage};
+use rhai::def_package;
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, BitFieldPackage, CorePackage,
+    LogicPackage, MoreStringPackage, Package,
+};
 use rhai::{
     Dynamic, Engine, EvalAltResult, ImmutableString, Module, NativeCallContext, Position, Scope,
     Shared,
@@ -28,6 +32,16 @@ use crate::message::{recipient_index, register_recipient, RecipientCache};
 /// is spent.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RunBudgetSpent(pub u64);
+
+def_package! {
+    /// Rhai's standard library without what a transport script has no use for: blobs
+    /// (`BasicBlobPackage`) and the clock (`BasicTimePackage`, already gone with `no_time`).
+    /// Smaller bundle for the page.
+    pub(crate) ScriptPackage(_module):
+        CorePackage, LogicPackage, BitFieldPackage, BasicMathPackage, BasicArrayPackage,
+        BasicMapPackage, MoreStringPackage
+    {}
+}
 
 /// What all the transports of one run share.
 pub(crate) struct RunShared {
@@ -47,7 +61,7 @@ impl RunShared {
             ops_used: Cell::new(0),
             ops_limit,
             recipients: RecipientCache::default(),
-            std_package: StandardPackage::new().as_shared_module(),
+            std_package: ScriptPackage::new().as_shared_module(),
             constants: crate::constants::constants_module(),
             constants_scope: crate::constants::constants_scope(),
         }

@@ -25,8 +25,9 @@
 //!   is a runtime error, and code outside a function is rejected (it would never run).
 //! - `msg` is an object map built per call; its recipients are read-only `Recipient` values built
 //!   once per message and shared by all transports (see `message.rs` for why not maps).
-//! - The MAPI constants live in a global module that the optimizer folds into the script at
-//!   compile time, so using `MAPI_E_BUSY` costs nothing per call.
+//! - The MAPI constants live in a global module, found by name at run time. Rhai is built with
+//!   `no_optimize` and without the blob functions (`host::ScriptPackage`): the script engine
+//!   is most of the page's download.
 //!
 //! Scripting semantics beyond Rhai's own, as a transport author sees them:
 //! - A hook that is not defined has the default of contract §2 (accept every offered recipient

@@ -69,24 +69,53 @@ pub fn initial_state() -> AppState {
     }
 }
 
+thread_local! {
+    /// The state the page opens with, prepared by `crate::start` before mounting.
+    static OPENING: std::cell::RefCell<Option<AppState>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hands the opening state to the page's first render.
+pub fn set_opening_state(state: AppState) {
+    OPENING.with(|o| *o.borrow_mut() = Some(state));
+}
+
+/// The action an answer of the engine (worker or page session) becomes.
+pub fn action_of(response: Response) -> Action {
+    match response {
+        Response::Loaded { run, result } => Action::Loaded(run, result),
+        Response::Frame(f) => Action::Frame(f),
+        Response::Details(d) => Action::Details(d),
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(initial_state);
+    let state = use_reducer(|| {
+        OPENING
+            .with(|o| o.borrow_mut().take())
+            .unwrap_or_else(initial_state)
+    });
     let link: SharedLink = Link::shared();
 
-    // Effect: every answer of the worker (started in `crate::start`) becomes an action.
+    // Effect: every answer (of the worker, or of the page's own session for the opening run)
+    // becomes an action.
     {
         let link = link.clone();
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
-            Link::start(&link);
-            Link::set_handler(&link, move |response| match response {
-                Response::Loaded { run, result } => {
-                    dispatcher.dispatch(Action::Loaded(run, result))
-                }
-                Response::Frame(f) => dispatcher.dispatch(Action::Frame(f)),
-                Response::Details(d) => dispatcher.dispatch(Action::Details(d)),
+            Link::set_handler(&link, move |response| {
+                dispatcher.dispatch(action_of(response))
             });
+        });
+    }
+    // Effect: once the opening run is on screen, start the worker if it is not running yet
+    // (see `link.rs`), so that the first edit finds it ready.
+    {
+        let link = link.clone();
+        use_effect_with(state.ready(), move |ready| {
+            if *ready {
+                link.borrow_mut().start_worker();
+            }
         });
     }
     // Effect: run the text after a typing pause (at once for a preset).

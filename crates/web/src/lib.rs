@@ -1,9 +1,11 @@
 //! The Spoolscope playground page (Yew, client-side rendering) and its Web Worker.
 //!
-//! Two binaries share this library: `spoolscope-web` mounts [`app::App`]; `spoolscope-worker`
-//! registers [`worker::EngineWorker`], which runs the engine. The page never runs the engine
-//! itself: it sends commands and paints the frames the worker sends back (see
-//! `spoolscope_playground::protocol`), so a long or hostile script cannot freeze it.
+//! One binary, `spoolscope-web`, is both: on a window its `main` mounts [`app::App`]; in the
+//! Web Worker that the page starts on the same wasm file (one download, see `link.rs`) it
+//! registers [`worker::EngineWorker`], which runs the engine. The page sends commands and paints
+//! the frames the worker sends back (see `spoolscope_playground::protocol`), so a long or
+//! hostile script cannot freeze it. The one exception is the opening run of a small built-in
+//! preset, which the page runs itself while the worker starts (`link.rs`, `Link::load`).
 //!
 //! Layout: `state.rs` is the one store (data, actions, reducer; no HTML); `app.rs` owns it
 //! and runs the effects (worker link, timers, keyboard, persistence); `components/` holds
@@ -17,14 +19,42 @@ pub mod link;
 pub mod state;
 pub mod worker;
 
-/// Starts the worker on the opening scenario, then mounts the page into `<div id="app">`
-/// (or into `<body>` when there is none). The worker downloads, compiles and runs while
-/// the page renders; the page picks up its answer when it is mounted.
+/// The module's entry point: the page on a window, the engine worker anywhere else.
+pub fn main() {
+    if web_sys::window().is_some() {
+        start();
+    } else {
+        use gloo_worker::Registrable;
+        worker::EngineWorker::registrar().register();
+    }
+}
+
+/// Asks for the opening run (answered on the page for a small built-in preset, otherwise by
+/// the worker, which then starts at once), then mounts the page into `<div id="app">` (or
+/// into `<body>` when there is none). When the page answered the opening run itself, its
+/// answers are folded into the opening state, so that the first render already shows the
+/// run (one render instead of three before the page is ready).
 pub fn start() {
-    let opening = app::initial_state();
-    let link = link::Link::shared();
-    link::Link::start(&link);
-    link.borrow_mut().load(opening.text_version, opening.text);
+    let mut state = std::rc::Rc::new(app::initial_state());
+    {
+        let link = link::Link::shared();
+        let mut link = link.borrow_mut();
+        link.load(state.text_version, state.text.clone());
+        // Loaded, then the frame it makes the page ask for: two rounds at most.
+        for _ in 0..2 {
+            let answers = link.take_answers();
+            if answers.is_empty() {
+                break;
+            }
+            for response in answers {
+                state = yew::Reducible::reduce(state, app::action_of(response));
+            }
+            if let Some(request) = state.frame_request() {
+                link.frame(request);
+            }
+        }
+    }
+    app::set_opening_state(std::rc::Rc::unwrap_or_clone(state));
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));

@@ -3,12 +3,26 @@
 //!
 //! Coalescing matters when the worker is busy: while it runs a long scenario, typing or
 //! scrubbing would otherwise queue up requests it must then work through one by one.
+//!
+//! The worker runs the page's own wasm file (one download): [`worker_script`] writes a module
+//! script that imports trunk's JavaScript glue and instantiates the same `.wasm`, whose `main`
+//! then registers the engine worker on seeing no window.
+//!
+//! Starting a worker and compiling the module again in it takes a few hundred milliseconds.
+//! So that the page does not open on an empty diagram meanwhile, the *opening* run of a small
+//! built-in preset (`presets::runs_on_page`: fixed text, a few milliseconds of work) is run by
+//! a session on the page's thread, which also answers frame and detail requests until the
+//! worker has loaded the same run. Every other run (an edit, a saved or linked scenario,
+//! another preset, the 10,000-recipient one) goes to the worker only.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use gloo_worker::{Spawnable, WorkerBridge};
-use spoolscope_playground::protocol::{FrameRequest, Request, Response, WORKER_PATH};
+use spoolscope_playground::presets;
+use spoolscope_playground::protocol::{FrameRequest, InputError, Request, Response};
+use spoolscope_playground::session::Session;
+use wasm_bindgen::JsValue;
 
 use crate::worker::EngineWorker;
 
@@ -27,15 +41,31 @@ pub struct Link {
     queued_frame: Option<FrameRequest>,
     last_frame: Option<FrameRequest>,
     details_sent: Option<(u64, u64)>,
+    /// Set by the first load: later ones never run on the page.
+    opened: bool,
+    /// The page's own session, serving the opening run until the worker has it too.
+    local: Option<Session>,
+    /// The worker's copy of the page-run opening run: its answer is not delivered again.
+    shadow_load: Option<u64>,
+    /// The worker could not be started: every run that needs it fails with a message.
+    no_worker: bool,
+    /// Requests for a worker not started yet.
+    unsent: Vec<Request>,
+    /// The link itself, for the worker's callback.
+    me: Weak<RefCell<Link>>,
 }
 
 /// A shared link (the worker's callback and the page's effects both use it).
 pub type SharedLink = Rc<RefCell<Link>>;
 
 thread_local! {
-    /// The page's one link, started before the page is first rendered so that the worker
-    /// downloads and compiles while Yew mounts.
-    static LINK: SharedLink = Rc::new(RefCell::new(Link::default()));
+    /// The page's one link.
+    static LINK: SharedLink = Rc::new_cyclic(|me| {
+        RefCell::new(Link {
+            me: me.clone(),
+            ..Link::default()
+        })
+    });
 }
 
 impl Link {
@@ -44,21 +74,37 @@ impl Link {
         LINK.with(Rc::clone)
     }
 
-    /// Starts the worker (once).
-    pub fn start(link: &SharedLink) {
-        if link.borrow().bridge.is_some() {
-            return;
+    /// Starts the worker (once) and sends it what waited for it. The page starts it as soon as
+    /// it needs it, or once the opening run is on screen: starting it earlier would have it
+    /// compile the module on the second core while the page renders.
+    pub fn start_worker(&mut self) {
+        if self.bridge.is_none() && !self.no_worker {
+            match worker_script() {
+                Some(script) => self.bridge = Some(self.spawn(&script)),
+                None => self.no_worker = true,
+            }
         }
-        let weak = Rc::downgrade(link);
-        let bridge = EngineWorker::spawner()
-            .as_module(false)
+        if let Some(bridge) = &self.bridge {
+            for request in self.unsent.drain(..) {
+                bridge.send(request);
+            }
+        }
+    }
+
+    fn spawn(&self, script: &str) -> WorkerBridge<EngineWorker> {
+        let weak = self.me.clone();
+        EngineWorker::spawner()
+            .with_loader(true)
+            .as_module(true)
             .callback(move |response: Response| {
                 let Some(link) = weak.upgrade() else {
                     return;
                 };
                 let handler = {
                     let mut l = link.borrow_mut();
-                    l.answered(&response);
+                    if !l.answered(&response) {
+                        return;
+                    }
                     match l.handler.clone() {
                         Some(h) => h,
                         None => {
@@ -69,8 +115,23 @@ impl Link {
                 };
                 handler(response);
             })
-            .spawn(WORKER_PATH);
-        link.borrow_mut().bridge = Some(bridge);
+            .spawn(script)
+    }
+
+    /// Hands an answer of the page's own session to the handler, after the caller's borrow of
+    /// the link has ended (the handler may send the next request).
+    fn deliver_later(&mut self, response: Response) {
+        match self.handler.clone() {
+            None => self.pending.push(response),
+            Some(handler) => {
+                gloo_timers::callback::Timeout::new(0, move || handler(response)).forget();
+            }
+        }
+    }
+
+    /// The answers that arrived before the page set its handler.
+    pub fn take_answers(&mut self) -> Vec<Response> {
+        std::mem::take(&mut self.pending)
     }
 
     /// Where answers go from now on; answers that arrived before are delivered at once.
@@ -86,10 +147,9 @@ impl Link {
         }
     }
 
-    fn send(&self, request: Request) {
-        if let Some(b) = &self.bridge {
-            b.send(request);
-        }
+    fn send(&mut self, request: Request) {
+        self.unsent.push(request);
+        self.start_worker();
     }
 
     /// Runs `text` as run `run` (after the load in flight, if any; replacing any waiting one).
@@ -98,6 +158,38 @@ impl Link {
             return;
         }
         self.last_load = Some(run);
+        let opening = !std::mem::replace(&mut self.opened, true);
+        if opening && presets::runs_on_page(&text) {
+            let mut session = Session::new();
+            if let Some(response) = session.handle(Request::Load {
+                run,
+                text: text.clone(),
+            }) {
+                self.deliver_later(response);
+            }
+            self.local = Some(session);
+            self.last_frame = None;
+            // The worker loads the same run when it starts, then takes over (see `answered`).
+            self.shadow_load = Some(run);
+            self.load_in_flight = true;
+            self.unsent.push(Request::Load { run, text });
+            return;
+        }
+        // Another run: the page's own session has nothing more to say.
+        self.local = None;
+        if self.no_worker {
+            let message = "the engine's Web Worker could not be started: this page was not \
+                           built by trunk (no modulepreload and wasm preload links)";
+            self.deliver_later(Response::Loaded {
+                run,
+                result: Err(InputError {
+                    line: 1,
+                    col: 1,
+                    message: message.to_string(),
+                }),
+            });
+            return;
+        }
         if self.load_in_flight {
             self.queued_load = Some((run, text));
         } else {
@@ -111,6 +203,13 @@ impl Link {
         if self.last_frame == Some(request) && self.queued_frame.is_none() {
             return;
         }
+        if let Some(local) = &mut self.local {
+            self.last_frame = Some(request);
+            if let Some(response) = local.handle(Request::Frame(request)) {
+                self.deliver_later(response);
+            }
+            return;
+        }
         if self.frame_in_flight {
             self.queued_frame = Some(request);
         } else {
@@ -122,20 +221,35 @@ impl Link {
 
     /// Asks for the details of one event.
     pub fn details(&mut self, run: u64, seq: u64) {
+        if let Some(local) = &mut self.local {
+            if let Some(response) = local.handle(Request::Details { run, seq }) {
+                self.deliver_later(response);
+            }
+            return;
+        }
         if self.details_sent != Some((run, seq)) {
             self.details_sent = Some((run, seq));
             self.send(Request::Details { run, seq });
         }
     }
 
-    /// True while the worker runs a scenario.
+    /// True while the worker runs a scenario the page waits for.
     pub fn busy(&self) -> bool {
-        self.load_in_flight
+        (self.load_in_flight && self.shadow_load.is_none()) || self.queued_load.is_some()
     }
 
-    fn answered(&mut self, response: &Response) {
+    /// Bookkeeping for an answer of the worker; false when it is not to be delivered (the
+    /// worker's copy of a run the page's own session already answered).
+    fn answered(&mut self, response: &Response) -> bool {
+        let mut deliver = true;
         match response {
-            Response::Loaded { .. } => {
+            Response::Loaded { run, .. } => {
+                if self.shadow_load == Some(*run) {
+                    // The worker has the opening run now: it answers everything from here on.
+                    self.shadow_load = None;
+                    self.local = None;
+                    deliver = false;
+                }
                 self.load_in_flight = false;
                 // A new run: the same frame request means a new frame.
                 self.last_frame = None;
@@ -152,5 +266,34 @@ impl Link {
             }
             Response::Details(_) => self.details_sent = None,
         }
+        deliver
     }
+}
+
+/// A `blob:` URL of the worker's module script: it imports the page's JavaScript glue and
+/// instantiates the page's `.wasm` file. trunk hashes both names and announces them in the
+/// page's `<link rel="modulepreload">` and `<link rel="preload" type="application/wasm">`,
+/// whose `href` properties are absolute. `None` (no worker, an error shown instead) if the
+/// page was not built by trunk.
+pub fn worker_script() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let href = |selector: &str| -> Option<JsValue> {
+        let element = document.query_selector(selector).ok()??;
+        js_sys::Reflect::get(&element, &JsValue::from_str("href"))
+            .ok()
+            .filter(JsValue::is_string)
+    };
+    let glue = js_sys::JSON::stringify(&href(r#"link[rel="modulepreload"]"#)?).ok()?;
+    let wasm =
+        js_sys::JSON::stringify(&href(r#"link[rel="preload"][type="application/wasm"]"#)?).ok()?;
+    let source = format!(
+        "import init from {};\nawait init({{ module_or_path: {} }});\n",
+        String::from(glue),
+        String::from(wasm)
+    );
+    let parts = js_sys::Array::of1(&JsValue::from_str(&source));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
 }

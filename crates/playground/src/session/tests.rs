@@ -46,6 +46,11 @@ fn every_preset_loads_and_runs_without_a_fault() {
         let (title, description) = presets::header(p.text);
         assert_eq!(summary.title, title, "{}", p.slug);
         assert_eq!(summary.description, description, "{}", p.slug);
+        // The page runs these itself while its worker starts: they must stay small.
+        if presets::runs_on_page(p.text) {
+            assert!(summary.total <= 500, "{}: {} events", p.slug, summary.total);
+            assert!(summary.recipients <= 50, "{}", p.slug);
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! The playground page: mounts the Yew app.
+//! The playground's one wasm module: the page on a window, the engine worker in a worker.
 
 fn main() {
-    spoolscope_web::start();
+    spoolscope_web::main();
 }
