@@ -86,6 +86,8 @@ corpus! {
     example_retries => "examples/retries.toml",
     example_cancel => "examples/cancel.toml",
     example_load_10k => "examples/load-10k.toml",
+    // A playground preset whose story the page's explanation tells (web/presets/).
+    preset_persona_unclaimed => "web/presets/persona-unclaimed.toml",
 }
 
 #[test]
