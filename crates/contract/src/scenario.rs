@@ -460,7 +460,6 @@ pub fn parse_scenario(text: &str, format: Format) -> Result<Scenario, ScenarioEr
                 ScenarioError::new(pos, clean_toml_message(e.message()))
             })?
         }
-        #[cfg(feature = "json")]
         Format::Json => serde_json::from_str::<RawScenario>(text).map_err(|e| {
             let pos = Pos {
                 line: e.line().max(1) as u32,
@@ -468,15 +467,6 @@ pub fn parse_scenario(text: &str, format: Format) -> Result<Scenario, ScenarioEr
             };
             ScenarioError::new(pos, clean_json_message(&e.to_string()))
         })?,
-        #[cfg(not(feature = "json"))]
-        Format::Json => {
-            return Err(ScenarioError::new(
-                Pos::START,
-                "this build reads TOML scenarios only; a JSON scenario runs with the `spoolscope` \
-                 command-line tool"
-                    .to_string(),
-            ))
-        }
     };
     Resolver { src: text }.resolve(raw)
 }
@@ -485,7 +475,6 @@ fn clean_toml_message(m: &str) -> String {
     m.trim().replace('\n', " ")
 }
 
-#[cfg(feature = "json")]
 fn clean_json_message(m: &str) -> String {
     // serde_json appends " at line L column C"; the position is reported separately.
     match m.rfind(" at line ") {

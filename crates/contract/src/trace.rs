@@ -218,8 +218,7 @@ pub struct RunEnd {
 }
 
 impl Trace {
-    /// The contract's JSON, pretty-printed, newline-terminated (feature `json`).
-    #[cfg(feature = "json")]
+    /// The contract's JSON, pretty-printed, newline-terminated.
     pub fn to_json(&self) -> String {
         let mut s =
             serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
