@@ -37,11 +37,7 @@ pub fn initial_state() -> AppState {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    let wanted = hash
-        .trim_start_matches('#')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("preset="))
-        .map(str::to_string);
+    let wanted = preset_in_hash(&hash).map(str::to_string);
     let mut notice = None;
     if let Some(slug) = wanted {
         match presets::find(&slug) {
@@ -65,6 +61,39 @@ pub fn initial_state() -> AppState {
                 .map(|p| p.text)
                 .unwrap_or_default();
             AppState::new(text.to_string(), DEFAULT_PRESET.to_string(), false, notice)
+        }
+    }
+}
+
+/// The preset a location hash names (`#preset=slug`, possibly among other `&` parts).
+fn preset_in_hash(hash: &str) -> Option<&str> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("preset="))
+}
+
+/// The state the page opens with from a share link (`#s=…`, decoded by `crate::start`): the
+/// shared text, which is not saved here until it is edited; or, when the link cannot be
+/// decoded, what the page would open with anyway, with a notice saying why (contract §5).
+pub fn shared_state(decoded: Result<String, String>) -> AppState {
+    match decoded {
+        Ok(text) => {
+            let preset = presets::PRESETS
+                .iter()
+                .find(|p| p.text == text)
+                .map(|p| p.slug.to_string())
+                .unwrap_or_default();
+            let notice = crate::state::SHARED_NOTICE.to_string();
+            let mut state = AppState::new(text, preset, false, Some(notice));
+            state.persist = false;
+            state
+        }
+        Err(reason) => {
+            let mut state = initial_state();
+            state.notice = Some(format!(
+                "This share link cannot be opened: {reason}. Your saved scenario is shown instead."
+            ));
+            state
         }
     }
 }
@@ -133,9 +162,44 @@ pub fn app() -> Html {
     {
         let text = state.text.clone();
         let preset = state.preset.clone();
+        let persist = state.persist;
         use_effect_with(state.text_version, move |_| {
-            store(KEY_TEXT, &text);
-            store(KEY_PRESET, &preset);
+            if persist {
+                store(KEY_TEXT, &text);
+                store(KEY_PRESET, &preset);
+            }
+        });
+    }
+    // Effect: a link pasted into the address bar of the open page changes only the hash (no
+    // reload): open what it names.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "hashchange", move |_| {
+                    let hash = web_sys::window()
+                        .and_then(|w| w.location().hash().ok())
+                        .unwrap_or_default();
+                    if let Some(payload) = crate::share::payload_in_hash(&hash) {
+                        let (dispatcher, payload) = (dispatcher.clone(), payload.to_string());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let text = crate::share::unpack(&payload).await;
+                            dispatcher.dispatch(Action::OpenShared(text));
+                        });
+                    } else if let Some(slug) = preset_in_hash(&hash) {
+                        dispatcher.dispatch(Action::PickPreset(slug.to_string()));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    // Effect: the address follows picks, edits and share links (no navigation).
+    {
+        use_effect_with(state.hash.clone(), move |hash| {
+            if let Some(hash) = hash {
+                crate::share::set_hash(hash);
+            }
         });
     }
     // Effect: ask for the frame of the step shown.
@@ -212,6 +276,27 @@ pub fn app() -> Html {
     let on_close_help = {
         let dispatcher = state.dispatcher();
         use_callback((), move |_: (), _| dispatcher.dispatch(Action::ToggleHelp))
+    };
+    // Share: compress the text (the browser does it, asynchronously), put the link on the
+    // clipboard and in the address. Stable across renders but for the text it shares.
+    let on_share = {
+        let dispatcher = state.dispatcher();
+        use_callback(
+            (state.text_version, state.text.clone()),
+            move |_: (), (version, text)| {
+                let (dispatcher, version, text) = (dispatcher.clone(), *version, text.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match crate::share::pack(&text).await {
+                        Ok(payload) => {
+                            let url = format!("{}#s={payload}", crate::share::page_address());
+                            let copied = crate::share::copy(&url).await;
+                            dispatcher.dispatch(Action::Shared(version, payload, copied));
+                        }
+                        Err(reason) => dispatcher.dispatch(Action::ShareFailed(reason)),
+                    }
+                });
+            },
+        )
     };
     let on_edit = {
         let dispatcher = state.dispatcher();
@@ -320,7 +405,8 @@ pub fn app() -> Html {
             <PresetGallery current={AttrValue::from(state.preset.clone())} on_pick={on_pick} />
             <main class="work">
                 <Editor text={AttrValue::from(state.text.clone())} error={state.error.clone()}
-                    running={running} modified={state.modified} on_edit={on_edit} />
+                    running={running} modified={state.modified} on_edit={on_edit}
+                    on_share={on_share} />
                 <div class="run">
                     if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty()) {
                         <p class="about">{s.description.clone()}</p>

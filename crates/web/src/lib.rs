@@ -16,6 +16,7 @@
 pub mod app;
 pub mod components;
 pub mod link;
+pub mod share;
 pub mod state;
 pub mod worker;
 
@@ -35,7 +36,24 @@ pub fn main() {
 /// answers are folded into the opening state, so that the first render already shows the
 /// run (one render instead of three before the page is ready).
 pub fn start() {
-    let mut state = std::rc::Rc::new(app::initial_state());
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    match share::payload_in_hash(&hash) {
+        // A share link: the browser decompresses it asynchronously (a few milliseconds).
+        Some(payload) => {
+            let payload = payload.to_string();
+            wasm_bindgen_futures::spawn_local(async move {
+                open(app::shared_state(share::unpack(&payload).await));
+            });
+        }
+        None => open(app::initial_state()),
+    }
+}
+
+/// Runs `state`'s text (see [`start`]) and mounts the page on it.
+fn open(state: state::AppState) {
+    let mut state = std::rc::Rc::new(state);
     {
         let link = link::Link::shared();
         let mut link = link.borrow_mut();

@@ -46,6 +46,12 @@ pub struct AppState {
     pub modified: bool,
     /// A one-line notice (e.g. an unknown preset in the address).
     pub notice: Option<String>,
+    /// Save the text in localStorage. False while the text is a shared scenario the user has
+    /// not edited, so that opening a link does not overwrite the scenario saved here.
+    pub persist: bool,
+    /// What the address's hash should say (`#preset=…`, `#s=…`, or `""` for none); `None`
+    /// leaves the address as it is.
+    pub hash: Option<String>,
     /// The last good run.
     pub summary: Option<Rc<Summary>>,
     /// The highest run id the worker has answered (with a run or an error).
@@ -69,6 +75,10 @@ pub struct AppState {
     pub details: Option<Rc<Details>>,
     pub help: bool,
 }
+
+/// The notice of a scenario opened from a share link.
+pub const SHARED_NOTICE: &str =
+    "Opened a shared scenario. The scenario saved in this browser is kept until you edit this one.";
 
 /// What can happen.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +111,14 @@ pub enum Action {
     DiagramScrolled(Window),
     /// The recipient table was scrolled: the rows now visible.
     TableScrolled(Window),
+    /// A share link was made for text version `.0`: its payload, and whether it is on the
+    /// clipboard.
+    Shared(u64, String, bool),
+    /// No share link could be made, and why.
+    ShareFailed(String),
+    /// A share link was opened in the address bar of the open page: its text, or why it
+    /// cannot be read.
+    OpenShared(Result<String, String>),
 }
 
 impl AppState {
@@ -113,6 +131,8 @@ impl AppState {
             preset,
             modified,
             notice,
+            persist: true,
+            hash: None,
             summary: None,
             answered: 0,
             error: None,
@@ -186,6 +206,9 @@ impl Reducible for AppState {
                 s.text_version += 1;
                 s.load_now = false;
                 s.modified = true;
+                s.persist = true;
+                // A link or preset in the address no longer says what is on screen.
+                s.hash = Some(String::new());
             }
             Action::PickPreset(slug) => {
                 let Some(p) = presets::find(&slug) else {
@@ -195,12 +218,49 @@ impl Reducible for AppState {
                 s.text = p.text.to_string();
                 s.text_version += 1;
                 s.load_now = true;
+                s.hash = Some(format!("#preset={slug}"));
                 s.preset = slug;
                 s.modified = false;
+                s.persist = true;
                 s.notice = None;
                 s.playing = false;
                 s.selected = None;
                 s.details = None;
+            }
+            Action::Shared(version, payload, copied) => {
+                if version != s.text_version {
+                    return self; // the text changed meanwhile: that link is stale
+                }
+                s.hash = Some(format!("#s={payload}"));
+                s.notice = Some(if copied {
+                    "Share link copied to the clipboard (it is in the address bar too).".to_string()
+                } else {
+                    "Share link made: copy it from the address bar.".to_string()
+                });
+            }
+            Action::OpenShared(Ok(text)) => {
+                s.preset = presets::PRESETS
+                    .iter()
+                    .find(|p| p.text == text)
+                    .map(|p| p.slug.to_string())
+                    .unwrap_or_default();
+                s.text = text;
+                s.text_version += 1;
+                s.load_now = true;
+                s.modified = false;
+                s.persist = false;
+                s.notice = Some(SHARED_NOTICE.to_string());
+                s.playing = false;
+                s.selected = None;
+                s.details = None;
+            }
+            Action::OpenShared(Err(reason)) => {
+                s.notice = Some(format!(
+                    "This share link cannot be opened: {reason}. The scenario on screen stays."
+                ));
+            }
+            Action::ShareFailed(reason) => {
+                s.notice = Some(format!("No share link: {reason}."));
             }
             Action::Loaded(run, result) => {
                 s.answered = s.answered.max(run);
@@ -502,5 +562,50 @@ mod tests {
         assert_eq!(around(v), Window::new(10 - OVERSCAN, 6 + 2 * OVERSCAN));
         // Near the top the window starts at row 0.
         assert_eq!(around(Window::new(3, 6)).start, 0);
+    }
+
+    #[test]
+    fn share_links_follow_the_text_and_do_not_overwrite_what_is_saved() {
+        let s = start();
+        assert!(s.persist);
+        assert_eq!(s.hash, None, "opening the page leaves the address alone");
+        // A link made for version 1 lands after an edit: it is stale and ignored.
+        let edited = s.clone().reduce(Action::Edit("y".into()));
+        assert_eq!(
+            edited.hash.as_deref(),
+            Some(""),
+            "an edit clears a link or preset hash"
+        );
+        let stale = edited
+            .clone()
+            .reduce(Action::Shared(1, "AAAA".into(), true));
+        assert_eq!(stale.hash.as_deref(), Some(""));
+        let shared = edited.reduce(Action::Shared(2, "AAAA".into(), false));
+        assert_eq!(shared.hash.as_deref(), Some("#s=AAAA"));
+        assert!(shared
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("address bar")));
+        // Opening a link: the text runs at once and is not saved until edited.
+        let seed = presets::find(presets::DEFAULT_PRESET)
+            .unwrap()
+            .text
+            .to_string();
+        let opened = shared.reduce(Action::OpenShared(Ok(seed)));
+        assert!(!opened.persist && opened.load_now && !opened.modified);
+        assert_eq!(
+            opened.preset,
+            presets::DEFAULT_PRESET,
+            "a preset's text is recognised"
+        );
+        let edited = opened.reduce(Action::Edit("z".into()));
+        assert!(edited.persist);
+        // A bad link keeps the text on screen.
+        let kept = edited.reduce(Action::OpenShared(Err("it is not base64url".into())));
+        assert_eq!(kept.text, "z");
+        assert!(kept
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("not base64url")));
     }
 }

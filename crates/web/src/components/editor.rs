@@ -22,6 +22,8 @@ pub struct EditorProps {
     /// The text was edited since its preset was loaded.
     pub modified: bool,
     pub on_edit: Callback<String>,
+    /// The Share button: make a link that opens this text.
+    pub on_share: Callback<()>,
 }
 
 #[function_component(Editor)]
@@ -115,6 +117,9 @@ pub fn editor(props: &EditorProps) -> Html {
                 <span class="hint">{"TOML + Rhai"}</span>
                 if props.modified { <span class="tag">{"edited"}</span> }
                 {status}
+                <button type="button" class="share" data-testid="share"
+                    title="Copy a link that opens this scenario (the text travels compressed in the link's #s=…)"
+                    onclick={props.on_share.reform(|_| ())}>{"Share link"}</button>
             </div>
             <div class="editor-scroll" ref={scroller}>
                 <div class="editor-inner" style={format!("height:{height}px")}>
