@@ -41,6 +41,7 @@ pub fn queue(props: &QueueProps) -> Html {
                 }) }
             </ol>
             {more(props.queue.len(), props.queue_total)}
+            <div class="table-x">
             <table class="grid messages" data-testid="messages">
                 <thead><tr>
                     <th>{"message"}</th><th>{"subject"}</th><th>{"state (model §12.2)"}</th>
@@ -60,6 +61,7 @@ pub fn queue(props: &QueueProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            </div>
             {more(props.messages.len(), props.message_total)}
         </section>
     }
