@@ -26,12 +26,15 @@ use wasm_bindgen::JsValue;
 
 use crate::worker::EngineWorker;
 
+/// Where answers go.
+type Handler = Rc<dyn Fn(Response)>;
+
 /// Requests in flight and waiting.
 #[derive(Default)]
 pub struct Link {
     bridge: Option<WorkerBridge<EngineWorker>>,
     /// Where answers go; until the page sets it, they wait in `pending`.
-    handler: Option<Rc<dyn Fn(Response)>>,
+    handler: Option<Handler>,
     pending: Vec<Response>,
     /// The last run asked for (a second request for it is dropped).
     last_load: Option<u64>,
@@ -51,6 +54,20 @@ pub struct Link {
     no_worker: bool,
     /// Requests for a worker not started yet.
     unsent: Vec<Request>,
+    /// Answers the worker owes (every request is answered once: a frame request is sent only
+    /// while the worker holds a run).
+    owed: u32,
+    /// Fires when the worker owes answers for too long (see [`Link::worker_stuck`]).
+    watchdog: Option<gloo_timers::callback::Timeout>,
+    /// The run and text of the load in flight, and of the last run the worker loaded without
+    /// an error (a restarted worker is given it again).
+    sent_load: Option<(u64, String)>,
+    good_load: Option<(u64, String)>,
+    /// The frame last asked for, asked for again from a restarted worker.
+    wanted_frame: Option<FrameRequest>,
+    /// A new worker replaced a stuck one: once it has the run, it is asked for the frame the
+    /// page wants.
+    restarted: bool,
     /// The link itself, for the worker's callback.
     me: Weak<RefCell<Link>>,
 }
@@ -88,6 +105,9 @@ impl Link {
             for request in self.unsent.drain(..) {
                 bridge.send(request);
             }
+        }
+        if self.bridge.is_some() && self.owed > 0 {
+            self.arm_watchdog();
         }
     }
 
@@ -136,7 +156,7 @@ impl Link {
 
     /// Where answers go from now on; answers that arrived before are delivered at once.
     pub fn set_handler(link: &SharedLink, handler: impl Fn(Response) + 'static) {
-        let handler: Rc<dyn Fn(Response)> = Rc::new(handler);
+        let handler: Handler = Rc::new(handler);
         let pending = {
             let mut l = link.borrow_mut();
             l.handler = Some(handler.clone());
@@ -148,8 +168,99 @@ impl Link {
     }
 
     fn send(&mut self, request: Request) {
+        if let Request::Load { run, text } = &request {
+            self.sent_load = Some((*run, text.clone()));
+        }
+        self.owed += 1;
+        self.arm_watchdog();
         self.unsent.push(request);
         self.start_worker();
+    }
+
+    /// Starts the watchdog unless it runs: `WATCHDOG_MS` from now (the engine's own limits end
+    /// any run far sooner; `window.__spoolscopeWatchdogMs` overrides it for the browser tests).
+    fn arm_watchdog(&mut self) {
+        if self.watchdog.is_some() {
+            return;
+        }
+        let ms = watchdog_ms();
+        let me = self.me.clone();
+        self.watchdog = Some(gloo_timers::callback::Timeout::new(ms, move || {
+            let Some(link) = me.upgrade() else {
+                return;
+            };
+            let stuck = {
+                let mut l = link.borrow_mut();
+                l.watchdog = None;
+                l.worker_stuck()
+            };
+            // Delivered outside the borrow: the handler may send the next request.
+            if let Some((response, handler)) = stuck {
+                handler(response);
+            }
+        }));
+    }
+
+    /// The worker owed answers for `WATCHDOG_MS`: it is stuck or its wasm trapped (gloo-worker
+    /// cannot terminate it; a trapped one is idle). Starts a new worker, gives it the last good
+    /// run so that stepping works again, and fails the load that was in flight, if any, with a
+    /// message at line 1. Returns that failure and the handler to give it to.
+    fn worker_stuck(&mut self) -> Option<(Response, Handler)> {
+        if self.owed == 0 {
+            return None;
+        }
+        let failed = self
+            .load_in_flight
+            .then(|| self.sent_load.take())
+            .flatten()
+            .filter(|(run, _)| self.shadow_load != Some(*run));
+        self.bridge = None;
+        self.unsent.clear();
+        self.owed = 0;
+        self.load_in_flight = false;
+        self.frame_in_flight = false;
+        self.queued_frame = None;
+        self.last_frame = None;
+        self.restarted = true;
+        self.details_sent = None;
+        self.shadow_load = None;
+        self.local = None;
+        if let Some((run, text)) = self.good_load.clone() {
+            // The page has this run already: the new worker's answer is not delivered again.
+            self.shadow_load = Some(run);
+            self.load_in_flight = true;
+            self.send(Request::Load { run, text });
+        } else if let Some((run, text)) = self.queued_load.take() {
+            self.load_in_flight = true;
+            self.send(Request::Load { run, text });
+        }
+        let (run, _) = failed?;
+        let ms = watchdog_ms();
+        let waited = if ms.is_multiple_of(1000) {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{ms} ms")
+        };
+        let message = format!(
+            "the engine's worker did not answer within {waited} and was restarted; the \
+             engine's own limits end every run sooner, so this is a bug in Spoolscope: please \
+             report this scenario"
+        );
+        let response = Response::Loaded {
+            run,
+            result: Err(InputError {
+                line: 1,
+                col: 1,
+                message,
+            }),
+        };
+        match self.handler.clone() {
+            Some(handler) => Some((response, handler)),
+            None => {
+                self.pending.push(response);
+                None
+            }
+        }
     }
 
     /// Runs `text` as run `run` (after the load in flight, if any; replacing any waiting one).
@@ -172,6 +283,8 @@ impl Link {
             // The worker loads the same run when it starts, then takes over (see `answered`).
             self.shadow_load = Some(run);
             self.load_in_flight = true;
+            self.sent_load = Some((run, text.clone()));
+            self.owed += 1;
             self.unsent.push(Request::Load { run, text });
             return;
         }
@@ -210,6 +323,7 @@ impl Link {
             }
             return;
         }
+        self.wanted_frame = Some(request);
         if self.frame_in_flight {
             self.queued_frame = Some(request);
         } else {
@@ -242,13 +356,29 @@ impl Link {
     /// worker's copy of a run the page's own session already answered).
     fn answered(&mut self, response: &Response) -> bool {
         let mut deliver = true;
+        // The worker answers: its watchdog starts over for what it still owes.
+        self.owed = self.owed.saturating_sub(1);
+        self.watchdog = None;
+        if self.owed > 0 {
+            self.arm_watchdog();
+        }
         match response {
-            Response::Loaded { run, .. } => {
+            Response::Loaded { run, result } => {
+                if let Some((sent, text)) = self.sent_load.take() {
+                    if sent == *run && result.is_ok() {
+                        self.good_load = Some((sent, text));
+                    }
+                }
+                let mut refresh = None;
                 if self.shadow_load == Some(*run) {
-                    // The worker has the opening run now: it answers everything from here on.
+                    // The worker has the opening run now (or the last good run, restarted):
+                    // it answers everything from here on.
                     self.shadow_load = None;
                     self.local = None;
                     deliver = false;
+                    if std::mem::take(&mut self.restarted) {
+                        refresh = self.wanted_frame;
+                    }
                 }
                 self.load_in_flight = false;
                 // A new run: the same frame request means a new frame.
@@ -256,6 +386,9 @@ impl Link {
                 if let Some((run, text)) = self.queued_load.take() {
                     self.load_in_flight = true;
                     self.send(Request::Load { run, text });
+                }
+                if let Some(request) = refresh {
+                    self.frame(request);
                 }
             }
             Response::Frame(_) => {
@@ -268,6 +401,18 @@ impl Link {
         }
         deliver
     }
+}
+
+/// How long the worker may owe an answer before it is restarted. The engine's limits
+/// (operations per call and per run, at most 100,000 recipients) end every run within seconds.
+const WATCHDOG_MS: u32 = 30_000;
+
+/// [`WATCHDOG_MS`], or `window.__spoolscopeWatchdogMs` (the browser tests' seam).
+fn watchdog_ms() -> u32 {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__spoolscopeWatchdogMs")).ok())
+        .and_then(|v| v.as_f64())
+        .map_or(WATCHDOG_MS, |v| v.clamp(100.0, 600_000.0) as u32)
 }
 
 /// A `blob:` URL of the worker's module script: it imports the page's JavaScript glue and
