@@ -63,6 +63,8 @@ step "cargo fetch"
 cargo fetch -q --target wasm32-unknown-unknown
 
 step "trunk build --release ($DIST/)"
+# trunk copies (and preloads) every snippet in wasm-bindgen's output folder, stale ones too.
+rm -rf target/wasm-bindgen/release/snippets
 trunk build --release
 
 if $build_only; then

@@ -48,9 +48,12 @@ const HEAVY: &[&str] = &["load-10k"];
 /// (a few milliseconds) while its worker starts. Anything a user wrote, saved or was sent runs
 /// in the worker only.
 pub fn runs_on_page(text: &str) -> bool {
-    PRESETS
-        .iter()
-        .any(|p| p.text == text && !HEAVY.contains(&p.slug))
+    slug_of(text).is_some_and(|slug| !HEAVY.contains(&slug))
+}
+
+/// The slug of the preset whose text is exactly `text`, if any.
+pub fn slug_of(text: &str) -> Option<&'static str> {
+    PRESETS.iter().find(|p| p.text == text).map(|p| p.slug)
 }
 
 /// The preset called `slug`.

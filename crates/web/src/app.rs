@@ -78,11 +78,7 @@ fn preset_in_hash(hash: &str) -> Option<&str> {
 pub fn shared_state(decoded: Result<String, String>) -> AppState {
     match decoded {
         Ok(text) => {
-            let preset = presets::PRESETS
-                .iter()
-                .find(|p| p.text == text)
-                .map(|p| p.slug.to_string())
-                .unwrap_or_default();
+            let preset = presets::slug_of(&text).unwrap_or_default().to_string();
             let notice = crate::state::SHARED_NOTICE.to_string();
             let mut state = AppState::new(text, preset, false, Some(notice));
             state.persist = false;

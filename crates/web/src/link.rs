@@ -428,7 +428,10 @@ pub fn worker_script() -> Option<String> {
             .ok()
             .filter(JsValue::is_string)
     };
-    let glue = js_sys::JSON::stringify(&href(r#"link[rel="modulepreload"]"#)?).ok()?;
+    let glue = js_sys::JSON::stringify(&href(
+        r#"link[rel="modulepreload"][href$=".js"]:not([href*="snippets/"])"#,
+    )?)
+    .ok()?;
     let wasm =
         js_sys::JSON::stringify(&href(r#"link[rel="preload"][type="application/wasm"]"#)?).ok()?;
     let source = format!(

@@ -122,6 +122,20 @@ pub enum Action {
 }
 
 impl AppState {
+    /// A text that replaces the editor's (a preset, a share link): it runs at once, unedited.
+    fn open_text(&mut self, text: String, preset: String, persist: bool, notice: Option<String>) {
+        self.text = text;
+        self.text_version += 1;
+        self.load_now = true;
+        self.preset = preset;
+        self.modified = false;
+        self.persist = persist;
+        self.notice = notice;
+        self.playing = false;
+        self.selected = None;
+        self.details = None;
+    }
+
     /// The page as it opens: `text` from `preset` (or saved text), nothing run yet.
     pub fn new(text: String, preset: String, modified: bool, notice: Option<String>) -> AppState {
         AppState {
@@ -215,17 +229,8 @@ impl Reducible for AppState {
                     s.notice = Some(format!("There is no preset called {slug:?}."));
                     return Rc::new(s);
                 };
-                s.text = p.text.to_string();
-                s.text_version += 1;
-                s.load_now = true;
                 s.hash = Some(format!("#preset={slug}"));
-                s.preset = slug;
-                s.modified = false;
-                s.persist = true;
-                s.notice = None;
-                s.playing = false;
-                s.selected = None;
-                s.details = None;
+                s.open_text(p.text.to_string(), slug, true, None);
             }
             Action::Shared(version, payload, copied) => {
                 if version != s.text_version {
@@ -239,20 +244,8 @@ impl Reducible for AppState {
                 });
             }
             Action::OpenShared(Ok(text)) => {
-                s.preset = presets::PRESETS
-                    .iter()
-                    .find(|p| p.text == text)
-                    .map(|p| p.slug.to_string())
-                    .unwrap_or_default();
-                s.text = text;
-                s.text_version += 1;
-                s.load_now = true;
-                s.modified = false;
-                s.persist = false;
-                s.notice = Some(SHARED_NOTICE.to_string());
-                s.playing = false;
-                s.selected = None;
-                s.details = None;
+                let preset = presets::slug_of(&text).unwrap_or_default().to_string();
+                s.open_text(text, preset, false, Some(SHARED_NOTICE.to_string()));
             }
             Action::OpenShared(Err(reason)) => {
                 s.notice = Some(format!(
