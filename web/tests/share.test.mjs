@@ -88,6 +88,26 @@ describe('share links', () => {
     await page.close();
   });
 
+  test('the edited text survives a reload; a #preset= address does not replace it', async () => {
+    const own = await launch();
+    try {
+      const page = await openPage(own.context, server.url);
+      const mine = `${presetText(defaultSlug())}\n# mine`;
+      await setEditor(page, mine);
+      await page.waitForFunction(() => window.__spoolscope.ready);
+      await page.reload();
+      await waitReady(page);
+      assert.equal(await editorText(page), mine, 'the edit was saved');
+      const other = await openPage(own.context, `${server.url}#preset=no-transport`);
+      assert.equal(await editorText(other), presetText('no-transport'));
+      await other.close();
+      const again = await openPage(own.context, server.url);
+      assert.equal(await editorText(again), mine, 'opening a preset address kept the saved text');
+    } finally {
+      await own.close();
+    }
+  });
+
   for (const [what, hash, why] of [
     ['characters outside base64url', '#s=%25%25%25', /characters that base64url does not use/],
     ['data that is not DEFLATE', '#s=AAAAAAAAAAAA', /damaged or cut short/],

@@ -27,6 +27,9 @@ use crate::state::{Action, AppState};
 const KEY_TEXT: &str = "spoolscope.text.v1";
 const KEY_PRESET: &str = "spoolscope.preset.v1";
 
+/// The text version of the state the page opens with (see `AppState::new`).
+const OPENING_VERSION: u64 = 1;
+
 /// Milliseconds of typing pause before the scenario runs.
 const TYPING_PAUSE_MS: u32 = 300;
 
@@ -154,13 +157,15 @@ pub fn app() -> Html {
             move || drop(timeout)
         });
     }
-    // Effect: persist the text.
+    // Effect: persist the text once the user changes it (an edit or a pick). The text the page
+    // opens with is already saved, a default, or from the address (`#preset=`, `#s=`), which
+    // must not replace what is saved here; and localStorage is slow to write at start-up.
     {
         let text = state.text.clone();
         let preset = state.preset.clone();
         let persist = state.persist;
-        use_effect_with(state.text_version, move |_| {
-            if persist {
+        use_effect_with(state.text_version, move |version| {
+            if persist && *version > OPENING_VERSION {
                 store(KEY_TEXT, &text);
                 store(KEY_PRESET, &preset);
             }
