@@ -30,6 +30,9 @@ const KEY_PRESET: &str = "spoolscope.preset.v1";
 /// The text version of the state the page opens with (see `AppState::new`).
 const OPENING_VERSION: u64 = 1;
 
+/// Milliseconds between the first ready render and starting the worker.
+const WORKER_START_DELAY_MS: u32 = 50;
+
 /// Milliseconds of typing pause before the scenario runs.
 const TYPING_PAUSE_MS: u32 = 300;
 
@@ -137,13 +140,17 @@ pub fn app() -> Html {
         });
     }
     // Effect: once the opening run is on screen, start the worker if it is not running yet
-    // (see `link.rs`), so that the first edit finds it ready.
+    // (see `link.rs`), so that the first edit finds it ready. A moment later, not in this
+    // render: the page paints first (an edit before then starts it at once anyway).
     {
         let link = link.clone();
         use_effect_with(state.ready(), move |ready| {
-            if *ready {
-                link.borrow_mut().start_worker();
-            }
+            let start = ready.then(|| {
+                Timeout::new(WORKER_START_DELAY_MS, move || {
+                    link.borrow_mut().start_worker()
+                })
+            });
+            move || drop(start)
         });
     }
     // Effect: run the text after a typing pause (at once for a preset).
