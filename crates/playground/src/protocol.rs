@@ -2,8 +2,7 @@
 //!
 //! The UI sends a [`Request`]; the worker answers with a [`Response`]. Everything the UI
 //! paints arrives here already worded: HRESULT and flag names, recipient and transport names,
-//! times as text, so the UI needs neither the engine nor the contract (and its wasm carries
-//! neither Rhai nor TOML).
+//! times as text, so the UI needs no MAPI knowledge to paint it.
 //!
 //! The types cross the worker boundary through gloo-worker's bincode codec, which cannot
 //! skip fields or guess untagged variants: every field is always present, and enums are
@@ -172,26 +171,7 @@ pub struct Summary {
 }
 
 /// Kind of a trace event (contract §4 `kind`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EventKind {
-    Call,
-    Return,
-    Property,
-    Timer,
-    Note,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Call => "call",
-            EventKind::Return => "return",
-            EventKind::Property => "property",
-            EventKind::Timer => "timer",
-            EventKind::Note => "note",
-        }
-    }
-}
+pub use spoolscope_contract::trace::EventKind;
 
 /// One trace event as the diagram draws it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -16,10 +16,9 @@ use spoolscope_engine::tables::{Delta, RecipRow, Tables, XpId};
 use spoolscope_engine::{MessageState, RecipientState, Timeline};
 
 use crate::protocol::{
-    Activation, Details, DiagramItem, EventKind, EventLine, Field, Frame, FrameRequest, InputError,
-    Lifeline, Marker, MarkerKind, MessageLine, RecipientLine, Request, Response,
-    ResponsibilityChange, StatusLine, Summary, TableRow, WarningItem, Window, MAX_LISTED_MESSAGES,
-    SMALL_LAYOUT,
+    Activation, Details, DiagramItem, EventLine, Field, Frame, FrameRequest, InputError, Lifeline,
+    Marker, MarkerKind, MessageLine, RecipientLine, Request, Response, ResponsibilityChange,
+    StatusLine, Summary, TableRow, WarningItem, Window, MAX_LISTED_MESSAGES, SMALL_LAYOUT,
 };
 
 // The CLI's wording of trace events (flags joined with `|`, `ref=`, decoded NDR codes), used
@@ -575,7 +574,7 @@ impl Loaded {
             seq: ev.seq,
             time: describe::time(ev.t),
             depth: ev.depth,
-            kind: kind_of(ev.kind),
+            kind: ev.kind,
             from: ev.from.clone().unwrap_or_default(),
             to: ev.to.clone().unwrap_or_default(),
             method: ev.method.clone().unwrap_or_default(),
@@ -915,16 +914,6 @@ fn lane(name: &str, label: &str, transport: bool) -> Lifeline {
         name: name.to_string(),
         label: label.to_string(),
         transport,
-    }
-}
-
-fn kind_of(k: trace::EventKind) -> EventKind {
-    match k {
-        trace::EventKind::Call => EventKind::Call,
-        trace::EventKind::Return => EventKind::Return,
-        trace::EventKind::Property => EventKind::Property,
-        trace::EventKind::Timer => EventKind::Timer,
-        trace::EventKind::Note => EventKind::Note,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::presets::{self, PRESETS};
+use crate::protocol::EventKind;
 
 fn load(slug: &str) -> Session {
     let mut s = Session::new();
