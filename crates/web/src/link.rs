@@ -38,7 +38,6 @@ pub struct Link {
     pending: Vec<Response>,
     /// The last run asked for (a second request for it is dropped).
     last_load: Option<u64>,
-    load_in_flight: bool,
     queued_load: Option<(u64, String)>,
     frame_in_flight: bool,
     queued_frame: Option<FrameRequest>,
@@ -59,8 +58,8 @@ pub struct Link {
     owed: u32,
     /// Fires when the worker owes answers for too long (see [`Link::worker_stuck`]).
     watchdog: Option<gloo_timers::callback::Timeout>,
-    /// The run and text of the load in flight, and of the last run the worker loaded without
-    /// an error (a restarted worker is given it again).
+    /// The run and text of the load in flight (at most one), and of the last run the worker
+    /// loaded without an error (a restarted worker is given it again).
     sent_load: Option<(u64, String)>,
     good_load: Option<(u64, String)>,
     /// The frame last asked for, asked for again from a restarted worker.
@@ -167,14 +166,19 @@ impl Link {
         }
     }
 
+    /// Sends `request`, starting the worker if need be.
     fn send(&mut self, request: Request) {
+        self.enqueue(request);
+        self.start_worker();
+    }
+
+    /// Queues `request` for the worker (sent when it starts) and counts the answer it owes.
+    fn enqueue(&mut self, request: Request) {
         if let Request::Load { run, text } = &request {
             self.sent_load = Some((*run, text.clone()));
         }
         self.owed += 1;
-        self.arm_watchdog();
         self.unsent.push(request);
-        self.start_worker();
     }
 
     /// Starts the watchdog unless it runs: `WATCHDOG_MS` from now (the engine's own limits end
@@ -210,14 +214,12 @@ impl Link {
             return None;
         }
         let failed = self
-            .load_in_flight
-            .then(|| self.sent_load.take())
-            .flatten()
+            .sent_load
+            .take()
             .filter(|(run, _)| self.shadow_load != Some(*run));
         self.bridge = None;
         self.unsent.clear();
         self.owed = 0;
-        self.load_in_flight = false;
         self.frame_in_flight = false;
         self.queued_frame = None;
         self.last_frame = None;
@@ -228,10 +230,8 @@ impl Link {
         if let Some((run, text)) = self.good_load.clone() {
             // The page has this run already: the new worker's answer is not delivered again.
             self.shadow_load = Some(run);
-            self.load_in_flight = true;
             self.send(Request::Load { run, text });
         } else if let Some((run, text)) = self.queued_load.take() {
-            self.load_in_flight = true;
             self.send(Request::Load { run, text });
         }
         let (run, _) = failed?;
@@ -282,10 +282,7 @@ impl Link {
             self.last_frame = None;
             // The worker loads the same run when it starts, then takes over (see `answered`).
             self.shadow_load = Some(run);
-            self.load_in_flight = true;
-            self.sent_load = Some((run, text.clone()));
-            self.owed += 1;
-            self.unsent.push(Request::Load { run, text });
+            self.enqueue(Request::Load { run, text });
             return;
         }
         // Another run: the page's own session has nothing more to say.
@@ -303,10 +300,9 @@ impl Link {
             });
             return;
         }
-        if self.load_in_flight {
+        if self.sent_load.is_some() {
             self.queued_load = Some((run, text));
         } else {
-            self.load_in_flight = true;
             self.send(Request::Load { run, text });
         }
     }
@@ -349,7 +345,7 @@ impl Link {
 
     /// True while the worker runs a scenario the page waits for.
     pub fn busy(&self) -> bool {
-        (self.load_in_flight && self.shadow_load.is_none()) || self.queued_load.is_some()
+        (self.sent_load.is_some() && self.shadow_load.is_none()) || self.queued_load.is_some()
     }
 
     /// Bookkeeping for an answer of the worker; false when it is not to be delivered (the
@@ -380,11 +376,9 @@ impl Link {
                         refresh = self.wanted_frame;
                     }
                 }
-                self.load_in_flight = false;
                 // A new run: the same frame request means a new frame.
                 self.last_frame = None;
                 if let Some((run, text)) = self.queued_load.take() {
-                    self.load_in_flight = true;
                     self.send(Request::Load { run, text });
                 }
                 if let Some(request) = refresh {
