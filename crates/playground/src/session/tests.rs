@@ -23,6 +23,15 @@ fn req(run: u64, step: u64) -> FrameRequest {
     }
 }
 
+/// The value of the details field whose name starts with `name` ("" when none).
+fn field(d: &Details, name: &str) -> String {
+    d.fields
+        .iter()
+        .find(|f| f.name.starts_with(name))
+        .map(|f| f.value.clone())
+        .unwrap_or_default()
+}
+
 fn recipients(frame: &Frame) -> Vec<&RecipientLine> {
     frame
         .table
@@ -309,13 +318,7 @@ fn details_decode_every_field_by_name() {
         .map(|e| e.seq)
         .unwrap_or(0);
     let d = s.details(1, submit).unwrap_or_else(|| unreachable!());
-    let get = |name: &str| {
-        d.fields
-            .iter()
-            .find(|f| f.name.starts_with(name))
-            .map(|f| f.value.clone())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&d, name);
     assert!(d.title.starts_with("spooler → smtp  SubmitMessage(m1"));
     assert_eq!(get("ulFlags"), "0");
     assert_eq!(
@@ -337,13 +340,7 @@ fn details_decode_every_field_by_name() {
         .map(|e| e.seq)
         .unwrap_or(0);
     let d = s.details(1, ret_seq).unwrap_or_else(|| unreachable!());
-    let get = |name: &str| {
-        d.fields
-            .iter()
-            .find(|f| f.name.starts_with(name))
-            .map(|f| f.value.clone())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&d, name);
     assert_eq!(get("result"), "S_OK (0x00000000)");
     assert_eq!(get("reference"), "101");
     assert_eq!(d.responsibility.len(), 2);
