@@ -6,17 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   cliOnText,
+  closeSuite,
   defaultSlug,
   editorText,
-  launch,
-  openPage,
   openPreset,
+  openSuite,
   presetText,
   readArrows,
   readWarnings,
   scrubTo,
   setEditor,
-  startServer,
   state,
   waitStep,
   withBusy,
@@ -35,16 +34,8 @@ describe('editor', () => {
   let good;
   const slug = defaultSlug();
 
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = await openPage(browser.context, server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, page } = await openSuite()));
+  after(() => closeSuite({ server, browser }));
 
   beforeEach(async () => {
     // Back to the untouched preset (its text in the editor, its run loaded), at its last step.

@@ -158,6 +158,20 @@ export async function openPage(context, url) {
   return page;
 }
 
+/** A suite's fixture: the release build on a static server, a browser, the page open on it. */
+export async function openSuite() {
+  const server = await startServer();
+  const browser = await launch();
+  const page = await openPage(browser.context, server.url);
+  return { server, browser, page };
+}
+
+/** Closes what `openSuite` opened (either may be missing when its start failed). */
+export async function closeSuite({ server, browser } = {}) {
+  await browser?.close();
+  await server?.close();
+}
+
 export async function waitReady(page, timeout = READY_TIMEOUT) {
   await page.waitForFunction(() => window.__spoolscope && window.__spoolscope.ready === true, null, {
     timeout,

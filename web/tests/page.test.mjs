@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   cliTrace,
+  closeSuite,
   defaultSlug,
   focusPage,
-  launch,
-  openPage,
+  openSuite,
   presetPath,
   presetSlugs,
-  startServer,
   state,
   timeAt,
   waitStep,
@@ -22,16 +21,8 @@ describe('page', () => {
   let browser;
   let page;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = await openPage(browser.context, server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, page } = await openSuite()));
+  after(() => closeSuite({ server, browser }));
 
   test('loads: ready, default preset, no errors, nothing from outside', async () => {
     const s = await state(page);

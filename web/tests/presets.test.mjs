@@ -7,21 +7,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  SHOTS,
   assertFinalRecipients,
   cliTrace,
+  closeSuite,
   editorText,
   focusPage,
-  launch,
-  openPage,
   openPreset,
+  openSuite,
   presetPath,
   presetSlugs,
   presetText,
   readArrows,
   readRecipients,
   readWarnings,
-  startServer,
+  SHOTS,
   state,
   timeAt,
   waitStep,
@@ -34,15 +33,9 @@ describe('presets', () => {
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer();
-    browser = await launch();
-    page = await openPage(browser.context, server.url);
+    ({ server, browser, page } = await openSuite());
   });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeSuite({ server, browser }));
 
   test('there are presets', () => {
     assert.ok(presetSlugs().length > 0, 'web/presets/*.toml is empty');

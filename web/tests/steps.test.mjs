@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   cliTrace,
+  closeSuite,
   focusPage,
   isBlank,
-  launch,
-  openPage,
   openPreset,
+  openSuite,
   presetPath,
   presetSlugs,
   readArrows,
@@ -19,7 +19,6 @@ import {
   readStatusRows,
   recipientsAt,
   scrubTo,
-  startServer,
   state,
   timeAt,
   waitStep,
@@ -119,16 +118,8 @@ describe('steps', () => {
   let browser;
   let page;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = await openPage(browser.context, server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser, page } = await openSuite()));
+  after(() => closeSuite({ server, browser }));
 
   for (const slug of presetSlugs()) {
     test(`preset ${slug}: scrub, step forward and back; compare with the CLI trace`, async () => {
