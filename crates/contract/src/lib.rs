@@ -9,8 +9,11 @@
 //! This crate must not depend on the engine, the script host or any UI.
 
 pub mod consts;
+mod doc;
+mod json_read;
 pub mod scenario;
 pub mod time;
+mod toml_read;
 pub mod trace;
 
 pub use scenario::{parse_scenario, Format, Pos, Scenario, ScenarioError};

@@ -5,11 +5,9 @@
 //! into [`Scenario`]: defaults applied (model §14 MODEL choices), ids assigned, references
 //! checked, transport order fixed (model §7.3). The engine only ever sees a [`Scenario`].
 
-use std::cell::Cell;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer};
-
+use crate::doc::{Node, ReadError, Span, Val};
 use crate::time::Millis;
 
 /// Largest scenario text accepted (bytes). Larger inputs are refused before parsing.
@@ -110,59 +108,24 @@ impl Format {
 // Raw stage
 // ---------------------------------------------------------------------------------------
 
-thread_local! {
-    /// Set while deserializing TOML: `Sp<T>` then asks the TOML deserializer for spans. JSON
-    /// has no span protocol, so there `Sp<T>` carries no position.
-    static TOML_SPANS: Cell<bool> = const { Cell::new(false) };
-}
-
-/// A value with the byte range it came from (TOML only).
+/// A value with the byte range it came from.
 #[derive(Clone, Debug)]
 struct Sp<T> {
     value: T,
-    span: Option<(usize, usize)>,
+    span: Span,
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if TOML_SPANS.with(Cell::get) {
-            let s = serde_spanned::Spanned::<T>::deserialize(d)?;
-            let span = s.span();
-            Ok(Sp {
-                span: Some((span.start, span.end)),
-                value: s.into_inner(),
-            })
-        } else {
-            Ok(Sp {
-                value: T::deserialize(d)?,
-                span: None,
-            })
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawScenario {
     version: Sp<i64>,
-    #[serde(default)]
     title: Option<String>,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
     seed: Option<Sp<i64>>,
-    #[serde(default)]
     spooler: Option<RawSpooler>,
-    #[serde(default)]
     transport: Vec<RawTransport>,
-    #[serde(default)]
     message: Vec<RawMessage>,
-    #[serde(default)]
     event: Vec<RawEvent>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSpooler {
     busy_retry_s: Option<Sp<f64>>,
     resend_later_s: Option<Sp<f64>>,
@@ -173,68 +136,329 @@ struct RawSpooler {
     transport_order: Option<Vec<Sp<String>>>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawTransport {
     name: Sp<String>,
     address_types: Option<Vec<Sp<String>>>,
-    #[serde(default)]
     uids: Vec<Sp<String>>,
     script: Option<Sp<String>>,
-    #[serde(default)]
     prefer_last: bool,
-    #[serde(default)]
     outbound_at_start: Option<bool>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawMessage {
     id: Option<Sp<String>>,
-    #[serde(default)]
     subject: Option<String>,
     submit_at_s: Option<Sp<f64>>,
-    #[serde(default)]
     delivery_report: bool,
-    #[serde(default)]
     non_delivery_report: Option<bool>,
     after_submit: Option<Sp<String>>,
-    #[serde(default)]
     recipients: Vec<RawRecipient>,
     generate: Option<Sp<RawGenerate>>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawRecipient {
-    #[serde(default)]
     name: Option<String>,
     address: String,
-    #[serde(rename = "type")]
     addr_type: Sp<String>,
     recipient_type: Option<Sp<String>>,
     uid: Option<Sp<String>>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawGenerate {
     count: Sp<i64>,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     address: Option<String>,
     types: Option<Vec<Sp<String>>>,
     recipient_type: Option<Sp<String>>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawEvent {
     at_s: Sp<f64>,
     action: Sp<String>,
     message: Option<Sp<String>>,
     transport: Option<Sp<String>>,
+}
+
+// The document tree → raw types. Unknown keys are refused at the key; a value of the wrong
+// kind at the value; a missing key at its table. JSON `null` counts as absent.
+
+type Read<T> = Result<T, ReadError>;
+
+/// The values of `names` in `node`'s table, in that order; any other key is an error.
+fn fields<'a>(node: &'a Node, what: &str, names: &[&str]) -> Read<Vec<Option<&'a Node>>> {
+    let Val::Table(table) = &node.val else {
+        return Err(ReadError::new(
+            node.span.0,
+            format!("{what} must be a table, found {}", node.val.describe()),
+        ));
+    };
+    let mut out = vec![None; names.len()];
+    for e in &table.entries {
+        let Some(i) = names.iter().position(|n| *n == e.key) else {
+            return Err(ReadError::new(
+                e.key_span.0,
+                format!(
+                    "unknown key `{}` in {what}; the keys are {}",
+                    e.key,
+                    names.join(", ")
+                ),
+            ));
+        };
+        if e.node.val != Val::Null {
+            out[i] = Some(&e.node);
+        }
+    }
+    Ok(out)
+}
+
+fn wrong<T>(n: &Node, key: &str, want: &str) -> Read<T> {
+    Err(ReadError::new(
+        n.span.0,
+        format!("`{key}` must be {want}, found {}", n.val.describe()),
+    ))
+}
+
+fn missing(table: &Node, what: &str, key: &str) -> ReadError {
+    ReadError::new(table.span.0, format!("{what} needs `{key}`"))
+}
+
+fn string(n: &Node, key: &str) -> Read<Sp<String>> {
+    match &n.val {
+        Val::Str(s) => Ok(Sp {
+            value: s.clone(),
+            span: n.span,
+        }),
+        _ => wrong(n, key, "a string"),
+    }
+}
+
+fn integer(n: &Node, key: &str) -> Read<Sp<i64>> {
+    match n.val {
+        Val::Int(v) => Ok(Sp {
+            value: v,
+            span: n.span,
+        }),
+        _ => wrong(n, key, "an integer"),
+    }
+}
+
+fn number(n: &Node, key: &str) -> Read<Sp<f64>> {
+    match n.val {
+        Val::Int(v) => Ok(Sp {
+            value: v as f64,
+            span: n.span,
+        }),
+        Val::Float(v) => Ok(Sp {
+            value: v,
+            span: n.span,
+        }),
+        _ => wrong(n, key, "a number"),
+    }
+}
+
+fn boolean(n: &Node, key: &str) -> Read<bool> {
+    match n.val {
+        Val::Bool(b) => Ok(b),
+        _ => wrong(n, key, "true or false"),
+    }
+}
+
+fn array<'a>(n: &'a Node, key: &str) -> Read<&'a [Node]> {
+    match &n.val {
+        Val::Array(items) | Val::TableArray(items) => Ok(items),
+        _ => wrong(n, key, "an array"),
+    }
+}
+
+fn strings(n: &Node, key: &str) -> Read<Vec<Sp<String>>> {
+    array(n, key)?.iter().map(|x| string(x, key)).collect()
+}
+
+fn opt<'a, T>(n: Option<&'a Node>, f: impl FnOnce(&'a Node) -> Read<T>) -> Read<Option<T>> {
+    n.map(f).transpose()
+}
+
+/// An optional array of tables; absent is empty.
+fn list<'a>(n: Option<&'a Node>, key: &str) -> Read<&'a [Node]> {
+    Ok(match n {
+        Some(n) => array(n, key)?,
+        None => &[],
+    })
+}
+
+fn plain(s: Sp<String>) -> String {
+    s.value
+}
+
+fn raw_scenario(root: &Node) -> Read<RawScenario> {
+    let what = "the scenario";
+    let f = fields(
+        root,
+        what,
+        &[
+            "version",
+            "title",
+            "description",
+            "seed",
+            "spooler",
+            "transport",
+            "message",
+            "event",
+        ],
+    )?;
+    Ok(RawScenario {
+        version: integer(
+            f[0].ok_or_else(|| missing(root, what, "version"))?,
+            "version",
+        )?,
+        title: opt(f[1], |n| string(n, "title").map(plain))?,
+        description: opt(f[2], |n| string(n, "description").map(plain))?,
+        seed: opt(f[3], |n| integer(n, "seed"))?,
+        spooler: opt(f[4], raw_spooler)?,
+        transport: list(f[5], "transport")?
+            .iter()
+            .map(raw_transport)
+            .collect::<Read<_>>()?,
+        message: list(f[6], "message")?
+            .iter()
+            .map(raw_message)
+            .collect::<Read<_>>()?,
+        event: list(f[7], "event")?
+            .iter()
+            .map(raw_event)
+            .collect::<Read<_>>()?,
+    })
+}
+
+fn raw_spooler(n: &Node) -> Read<RawSpooler> {
+    let f = fields(
+        n,
+        "[spooler]",
+        &[
+            "busy_retry_s",
+            "resend_later_s",
+            "resend_now_limit",
+            "error_retry_s",
+            "after_submit",
+            "until_s",
+            "transport_order",
+        ],
+    )?;
+    Ok(RawSpooler {
+        busy_retry_s: opt(f[0], |n| number(n, "busy_retry_s"))?,
+        resend_later_s: opt(f[1], |n| number(n, "resend_later_s"))?,
+        resend_now_limit: opt(f[2], |n| integer(n, "resend_now_limit"))?,
+        error_retry_s: opt(f[3], |n| number(n, "error_retry_s"))?,
+        after_submit: opt(f[4], |n| string(n, "after_submit"))?,
+        until_s: opt(f[5], |n| number(n, "until_s"))?,
+        transport_order: opt(f[6], |n| strings(n, "transport_order"))?,
+    })
+}
+
+fn raw_transport(n: &Node) -> Read<RawTransport> {
+    let what = "a [[transport]]";
+    let f = fields(
+        n,
+        what,
+        &[
+            "name",
+            "address_types",
+            "uids",
+            "script",
+            "prefer_last",
+            "outbound_at_start",
+        ],
+    )?;
+    Ok(RawTransport {
+        name: string(f[0].ok_or_else(|| missing(n, what, "name"))?, "name")?,
+        address_types: opt(f[1], |n| strings(n, "address_types"))?,
+        uids: opt(f[2], |n| strings(n, "uids"))?.unwrap_or_default(),
+        script: opt(f[3], |n| string(n, "script"))?,
+        prefer_last: opt(f[4], |n| boolean(n, "prefer_last"))?.unwrap_or(false),
+        outbound_at_start: opt(f[5], |n| boolean(n, "outbound_at_start"))?,
+    })
+}
+
+fn raw_message(n: &Node) -> Read<RawMessage> {
+    let f = fields(
+        n,
+        "a [[message]]",
+        &[
+            "id",
+            "subject",
+            "submit_at_s",
+            "delivery_report",
+            "non_delivery_report",
+            "after_submit",
+            "recipients",
+            "generate",
+        ],
+    )?;
+    let recipients = match f[6] {
+        Some(r) => array(r, "recipients")?
+            .iter()
+            .map(raw_recipient)
+            .collect::<Read<_>>()?,
+        None => Vec::new(),
+    };
+    Ok(RawMessage {
+        id: opt(f[0], |n| string(n, "id"))?,
+        subject: opt(f[1], |n| string(n, "subject").map(plain))?,
+        submit_at_s: opt(f[2], |n| number(n, "submit_at_s"))?,
+        delivery_report: opt(f[3], |n| boolean(n, "delivery_report"))?.unwrap_or(false),
+        non_delivery_report: opt(f[4], |n| boolean(n, "non_delivery_report"))?,
+        after_submit: opt(f[5], |n| string(n, "after_submit"))?,
+        recipients,
+        generate: opt(f[7], |g| {
+            Ok(Sp {
+                value: raw_generate(g)?,
+                span: g.span,
+            })
+        })?,
+    })
+}
+
+fn raw_recipient(n: &Node) -> Read<RawRecipient> {
+    let what = "a recipient";
+    let f = fields(
+        n,
+        what,
+        &["name", "address", "type", "recipient_type", "uid"],
+    )?;
+    Ok(RawRecipient {
+        name: opt(f[0], |n| string(n, "name").map(plain))?,
+        address: string(f[1].ok_or_else(|| missing(n, what, "address"))?, "address")?.value,
+        addr_type: string(f[2].ok_or_else(|| missing(n, what, "type"))?, "type")?,
+        recipient_type: opt(f[3], |n| string(n, "recipient_type"))?,
+        uid: opt(f[4], |n| string(n, "uid"))?,
+    })
+}
+
+fn raw_generate(n: &Node) -> Read<RawGenerate> {
+    let what = "generate";
+    let f = fields(
+        n,
+        what,
+        &["count", "name", "address", "types", "recipient_type"],
+    )?;
+    Ok(RawGenerate {
+        count: integer(f[0].ok_or_else(|| missing(n, what, "count"))?, "count")?,
+        name: opt(f[1], |n| string(n, "name").map(plain))?,
+        address: opt(f[2], |n| string(n, "address").map(plain))?,
+        types: opt(f[3], |n| strings(n, "types"))?,
+        recipient_type: opt(f[4], |n| string(n, "recipient_type"))?,
+    })
+}
+
+fn raw_event(n: &Node) -> Read<RawEvent> {
+    let what = "an [[event]]";
+    let f = fields(n, what, &["at_s", "action", "message", "transport"])?;
+    Ok(RawEvent {
+        at_s: number(f[0].ok_or_else(|| missing(n, what, "at_s"))?, "at_s")?,
+        action: string(f[1].ok_or_else(|| missing(n, what, "action"))?, "action")?,
+        message: opt(f[2], |n| string(n, "message"))?,
+        transport: opt(f[3], |n| string(n, "transport"))?,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -447,51 +671,35 @@ pub fn parse_scenario(text: &str, format: Format) -> Result<Scenario, ScenarioEr
             ),
         ));
     }
-    let raw = match format {
-        Format::Toml => {
-            TOML_SPANS.with(|c| c.set(true));
-            let r = toml::from_str::<RawScenario>(text);
-            TOML_SPANS.with(|c| c.set(false));
-            r.map_err(|e| {
-                let pos = e
-                    .span()
-                    .map(|s| Pos::of_offset(text, s.start))
-                    .unwrap_or(Pos::START);
-                ScenarioError::new(pos, clean_toml_message(e.message()))
-            })?
-        }
-        Format::Json => serde_json::from_str::<RawScenario>(text).map_err(|e| {
-            let pos = Pos {
-                line: e.line().max(1) as u32,
-                col: e.column().max(1) as u32,
-            };
-            ScenarioError::new(pos, clean_json_message(&e.to_string()))
-        })?,
+    let read = match format {
+        Format::Toml => crate::toml_read::parse(text),
+        Format::Json => crate::json_read::parse(text),
     };
-    Resolver { src: text }.resolve(raw)
-}
-
-fn clean_toml_message(m: &str) -> String {
-    m.trim().replace('\n', " ")
-}
-
-fn clean_json_message(m: &str) -> String {
-    // serde_json appends " at line L column C"; the position is reported separately.
-    match m.rfind(" at line ") {
-        Some(i) => m[..i].to_string(),
-        None => m.to_string(),
+    let raw = read
+        .and_then(|root| {
+            raw_scenario(&Node {
+                val: Val::Table(root),
+                span: (0, 0),
+            })
+        })
+        .map_err(|e| ScenarioError::new(Pos::of_offset(text, e.at), e.message))?;
+    Resolver {
+        src: text,
+        script_origins: format == Format::Toml,
     }
+    .resolve(raw)
 }
 
 struct Resolver<'a> {
     src: &'a str,
+    /// Whether a script's text starts where its string does in the file: TOML's multi-line
+    /// strings, yes; a JSON string with `\n` escapes, no.
+    script_origins: bool,
 }
 
 impl Resolver<'_> {
     fn pos<T>(&self, sp: &Sp<T>) -> Pos {
-        sp.span
-            .map(|(s, _)| Pos::of_offset(self.src, s))
-            .unwrap_or(Pos::START)
+        Pos::of_offset(self.src, sp.span.0)
     }
 
     fn err<T>(&self, sp: &Sp<T>, msg: impl Into<String>) -> ScenarioError {
@@ -592,7 +800,8 @@ impl Resolver<'_> {
                 ),
             ));
         }
-        let origin = sp.span.map(|(start, _)| {
+        let origin = self.script_origins.then(|| {
+            let start = sp.span.0;
             let rest = &self.src[start.min(self.src.len())..];
             let mut off = start;
             if rest.starts_with("'''") || rest.starts_with("\"\"\"") {
@@ -964,6 +1173,50 @@ mod tests {
         let e = parse_scenario("{\"version\": 1,\n \"tittle\": \"x\"}", Format::Json).unwrap_err();
         assert_eq!(e.pos.line, 2, "{e}");
         assert!(e.message.contains("tittle"));
+    }
+
+    #[test]
+    fn json_field_errors_point_at_the_field() {
+        let text = "{\"version\": 1,\n \"message\": [{\"recipients\": [\n  {\"address\": \"a\", \"type\": \"smtp\"}]}]}";
+        let e = parse_scenario(text, Format::Json).unwrap_err();
+        assert_eq!(e.pos, Pos { line: 3, col: 28 }, "{e}");
+        assert!(e.message.contains("\"smtp\""), "{e}");
+    }
+
+    #[test]
+    fn a_missing_key_is_reported_at_its_table() {
+        let e = toml_err("version = 1\n[[message]]\n[[message.recipients]]\nname = \"x\"\n");
+        assert_eq!(e.pos, Pos { line: 3, col: 1 }, "{e}");
+        assert_eq!(e.message, "a recipient needs `address`");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_and_what_was_found() {
+        let e = toml_err("version = 1\n[[message]]\nsubmit_at_s = \"soon\"\n");
+        assert_eq!(e.message, "`submit_at_s` must be a number, found a string");
+        let e = toml_err("version = 1.5\n");
+        assert_eq!(
+            e.message,
+            "`version` must be an integer, found a number with a fraction"
+        );
+    }
+
+    #[test]
+    fn json_null_is_an_absent_value() {
+        let s = parse_scenario(
+            "{\"version\": 1, \"title\": null, \"seed\": null}",
+            Format::Json,
+        )
+        .unwrap();
+        assert_eq!((s.title.as_str(), s.seed), ("", 0));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions_in_both_syntaxes() {
+        let e = toml_err("version = 1\ntitle = \"unclosed\n");
+        assert_eq!(e.pos.line, 2, "{e}");
+        let e = parse_scenario("{\"version\": 1,\n\"title\": \"x\",}", Format::Json).unwrap_err();
+        assert_eq!(e.pos, Pos { line: 2, col: 14 }, "{e}");
     }
 
     #[test]
