@@ -325,24 +325,28 @@ impl<'a> Parser<'a> {
                             format!("table [{name}] is defined twice"),
                         ))
                     }
-                    (Val::Table(_), false) => return Err(ReadError::new(
-                        start,
-                        format!(
+                    (Val::Table(_), false) => {
+                        return Err(ReadError::new(
+                            start,
+                            format!(
                             "table `{name}` is already defined by a dotted key or an inline table"
                         ),
-                    )),
+                        ))
+                    }
                     (Val::Table(_), true) => {
                         return Err(ReadError::new(
                             start,
                             format!("`{name}` is already a table, not an array of tables"),
                         ))
                     }
-                    (Val::TableArray(_), false) => return Err(ReadError::new(
-                        start,
-                        format!(
+                    (Val::TableArray(_), false) => {
+                        return Err(ReadError::new(
+                            start,
+                            format!(
                             "`{name}` is an array of tables; write [[{name}]] to add an element"
                         ),
-                    )),
+                        ))
+                    }
                     (other, _) => {
                         return Err(ReadError::new(
                             start,

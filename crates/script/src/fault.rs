@@ -161,9 +161,17 @@ fn function_not_found(signature: &str) -> String {
     let usage = crate::HOST_FUNCTIONS
         .iter()
         .find(|usage| usage.split('(').next() == Some(name));
+    let in_library = crate::stdlib::in_library(name);
     match usage {
         Some(usage) => format!("no function matches {signature}; the host function is {usage}"),
-        None => format!("function not found: {signature}"),
+        None if in_library || name.starts_with("get$") || name.starts_with("set$") => {
+            format!("function not found: {signature}")
+        }
+        // Most likely a Rhai library function Spoolscope does not load (stdlib.rs).
+        None => format!(
+            "function not found: {signature}. Besides operators, print, debug and to_string, scripts have these library functions: {}",
+            crate::stdlib::library_summary()
+        ),
     }
 }
 

@@ -14,8 +14,7 @@ use std::rc::Rc;
 
 use rhai::def_package;
 use rhai::packages::{
-    BasicArrayPackage, BasicMapPackage, BasicMathPackage, BitFieldPackage, CorePackage,
-    LogicPackage, MoreStringPackage, Package,
+    ArithmeticPackage, BasicIteratorPackage, BasicStringPackage, LogicPackage, Package,
 };
 use rhai::{
     Dynamic, Engine, EvalAltResult, ImmutableString, Module, NativeCallContext, Position, Scope,
@@ -34,13 +33,13 @@ use crate::message::{recipient_index, register_recipient, RecipientCache};
 pub(crate) struct RunBudgetSpent(pub u64);
 
 def_package! {
-    /// Rhai's standard library without what a transport script has no use for: blobs
-    /// (`BasicBlobPackage`) and the clock (`BasicTimePackage`, already gone with `no_time`).
-    /// Smaller bundle for the page.
-    pub(crate) ScriptPackage(_module):
-        CorePackage, LogicPackage, BitFieldPackage, BasicMathPackage, BasicArrayPackage,
-        BasicMapPackage, MoreStringPackage
-    {}
+    /// Rhai's core packages without the language-core and function-pointer utilities (`tag`,
+    /// `sleep`, `parse_json`, metadata), plus Spoolscope's script library ([`crate::stdlib`]).
+    pub(crate) ScriptPackage(module):
+        ArithmeticPackage, BasicStringPackage, BasicIteratorPackage, LogicPackage
+    {
+        crate::stdlib::register(module);
+    }
 }
 
 /// What all the transports of one run share.

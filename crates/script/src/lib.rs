@@ -45,6 +45,7 @@ mod constants;
 mod fault;
 mod host;
 mod message;
+pub mod stdlib;
 
 #[cfg(test)]
 mod tests;
