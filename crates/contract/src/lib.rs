@@ -18,3 +18,54 @@ pub mod trace;
 
 pub use scenario::{parse_scenario, Format, Pos, Scenario, ScenarioError};
 pub use time::Millis;
+
+/// Sorts `v` by `key`, keeping the order of equal keys, through one shared sort of `u64`s.
+///
+/// Each `sort_by_key` on a new element type adds a few KB of sorting code to the page's
+/// download; this sorts packed `key << 24 | index` words instead (keys above 2^40 − 1 and
+/// more than 2^24 elements are clamped, which only loses order between them).
+pub fn sort_by_key_stable<T>(v: &mut Vec<T>, key: impl Fn(&T) -> u64) {
+    const INDEX_BITS: u32 = 24;
+    let mut words: Vec<u64> = v
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let k = key(x).min((1 << (64 - INDEX_BITS)) - 1);
+            (k << INDEX_BITS) | (i as u64).min((1 << INDEX_BITS) - 1)
+        })
+        .collect();
+    words.sort();
+    let mut slots: Vec<Option<T>> = v.drain(..).map(Some).collect();
+    let mask = (1u64 << INDEX_BITS) - 1;
+    v.extend(
+        words
+            .iter()
+            .filter_map(|w| slots.get_mut((w & mask) as usize).and_then(Option::take)),
+    );
+    // Only with more than 2^24 elements: the clamped ones, in their original order.
+    v.extend(slots.into_iter().flatten());
+}
+
+#[cfg(test)]
+mod sort_tests {
+    #[test]
+    fn sorts_stably_by_key() {
+        let mut v: Vec<(u64, char)> = vec![
+            (3, 'a'),
+            (1, 'b'),
+            (3, 'c'),
+            (0, 'd'),
+            (1, 'e'),
+            (u64::MAX, 'f'),
+            (1 << 45, 'g'),
+        ];
+        super::sort_by_key_stable(&mut v, |x| x.0);
+        let order: String = v.iter().map(|x| x.1).collect();
+        assert_eq!(order, "dbeacfg");
+        let mut big: Vec<u32> = (0..1000).rev().collect();
+        super::sort_by_key_stable(&mut big, |&x| u64::from(x % 10));
+        assert!(big
+            .windows(2)
+            .all(|w| w[0] % 10 < w[1] % 10 || (w[0] % 10 == w[1] % 10 && w[0] > w[1])));
+    }
+}

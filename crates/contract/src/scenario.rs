@@ -945,7 +945,7 @@ impl Resolver<'_> {
             }
             transports = ordered;
         } else {
-            transports.sort_by_key(|t| t.prefer_last);
+            crate::sort_by_key_stable(&mut transports, |t| u64::from(t.prefer_last));
         }
 
         // Messages.
@@ -1125,7 +1125,7 @@ impl Resolver<'_> {
             }
             events.push(EventSpec { at, action, pos });
         }
-        events.sort_by_key(|e| e.at);
+        crate::sort_by_key_stable(&mut events, |e| e.at.0);
 
         Ok(Scenario {
             title: raw.title.unwrap_or_default(),

@@ -3,7 +3,7 @@
 //! These types are the wire format. Fields are emitted in declaration order and `None`
 //! fields are left out, so the JSON is byte-identical for the same scenario and engine.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The whole result of a run.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -19,8 +19,8 @@ pub struct Trace {
     pub end: RunEnd,
 }
 
-/// `kind` of a trace event (also the playground's wire type, hence `Deserialize`).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// `kind` of a trace event.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Call,

@@ -16,3 +16,4 @@ pub mod highlight;
 pub mod presets;
 pub mod protocol;
 pub mod session;
+pub mod wire;

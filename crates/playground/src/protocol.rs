@@ -4,12 +4,8 @@
 //! paints arrives here already worded: HRESULT and flag names, recipient and transport names,
 //! times as text, so the UI needs no MAPI knowledge to paint it.
 //!
-//! The types cross the worker boundary through gloo-worker's bincode codec, which cannot
-//! skip fields or guess untagged variants: every field is always present, and enums are
-//! plainly tagged. They are a private wire format between two halves of one build, not a
-//! public contract (that is the trace of contract §4).
-
-use serde::{Deserialize, Serialize};
+//! They cross the worker boundary as bytes ([`crate::wire`]): a private format between two
+//! halves of one build, not a public contract (that is the trace of contract §4).
 
 /// Height of one diagram row and one recipient-table row, in CSS pixels. Both sides use it:
 /// the UI to turn scroll offsets into row windows, the worker to lay out nothing else.
@@ -23,7 +19,7 @@ pub const SMALL_LAYOUT: u32 = 400;
 pub const MAX_LISTED_MESSAGES: usize = 200;
 
 /// What the UI asks the worker.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Request {
     /// Parse, compile and run a scenario. Answered by [`Response::Loaded`]; on success the
     /// run becomes the worker's current run, identified by `run`.
@@ -35,7 +31,7 @@ pub enum Request {
 }
 
 /// What the worker answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Response {
     /// The outcome of [`Request::Load`] `run`. On error the worker keeps its previous run.
     Loaded {
@@ -49,7 +45,7 @@ pub enum Response {
 
 /// A bad scenario or a script that failed while running, at a 1-based line and column of
 /// the scenario text (contract §5).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
     pub line: u32,
     pub col: u32,
@@ -58,7 +54,7 @@ pub struct InputError {
 }
 
 /// A range of rows: `start`, and how many.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Window {
     pub start: u32,
     pub count: u32,
@@ -81,7 +77,7 @@ impl Window {
 }
 
 /// Which step to paint, and which rows are visible.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameRequest {
     pub run: u64,
     /// 0 = before the first event; n = right after trace event `seq` n.
@@ -95,7 +91,7 @@ pub struct FrameRequest {
 }
 
 /// One lifeline of the sequence diagram.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lifeline {
     /// The name events use in `from`/`to`: `client`, `store`, `spooler` or a transport.
     pub name: String,
@@ -105,7 +101,7 @@ pub struct Lifeline {
 }
 
 /// What a scrubber marker stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MarkerKind {
     /// A SubmitMessage or EndMessage call to a transport.
     Call,
@@ -129,14 +125,14 @@ impl MarkerKind {
 }
 
 /// A point of interest on the scrubber.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Marker {
     pub seq: u64,
     pub kind: MarkerKind,
 }
 
 /// A contract warning (contract §4), pointing at the step it happened at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WarningItem {
     pub seq: u64,
     pub code: String,
@@ -144,7 +140,7 @@ pub struct WarningItem {
 }
 
 /// What the UI needs to know about a run as a whole.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
     /// The id of the [`Request::Load`] that produced it.
     pub run: u64,
@@ -174,7 +170,7 @@ pub struct Summary {
 pub use spoolscope_contract::trace::EventKind;
 
 /// One trace event as the diagram draws it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EventLine {
     pub seq: u64,
     /// Virtual time, e.g. `2.000s`.
@@ -198,7 +194,7 @@ pub struct EventLine {
 }
 
 /// One row of the diagram.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DiagramItem {
     /// Virtual time passes: `label` is the duration, e.g. `+30s`.
     Gap {
@@ -213,7 +209,7 @@ pub enum DiagramItem {
 
 /// A call in progress, drawn as a bar on the callee's lifeline from the call's row to its
 /// return's row (or to the current row while it is still open).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Activation {
     pub lane: u32,
     pub depth: u32,
@@ -223,7 +219,7 @@ pub struct Activation {
 }
 
 /// A message header row in the recipient table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageLine {
     pub index: u32,
     pub id: String,
@@ -243,7 +239,7 @@ pub struct MessageLine {
 }
 
 /// A recipient row, every cell formatted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecipientLine {
     /// Message id, e.g. `m1`.
     pub message: String,
@@ -273,14 +269,14 @@ pub struct RecipientLine {
 }
 
 /// One row of the recipient table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TableRow {
     Message(MessageLine),
     Recipient(RecipientLine),
 }
 
 /// A transport's status row (model §10) with `PR_STATUS_CODE` decoded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusLine {
     pub transport: String,
     pub logged_on: bool,
@@ -296,7 +292,7 @@ pub struct StatusLine {
 }
 
 /// Everything painted at one step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
     pub run: u64,
     pub step: u64,
@@ -325,14 +321,14 @@ pub struct Frame {
 }
 
 /// A field of a decoded event: its name and its value in words.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
     pub name: String,
     pub value: String,
 }
 
 /// `PR_RESPONSIBILITY` of one recipient before and after a call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResponsibilityChange {
     pub index: u32,
     pub name: String,
@@ -341,7 +337,7 @@ pub struct ResponsibilityChange {
 }
 
 /// One event decoded field by field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Details {
     pub run: u64,
     pub seq: u64,

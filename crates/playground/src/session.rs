@@ -286,7 +286,7 @@ impl Loaded {
         for w in &self.trace.warnings {
             mark(w.seq, MarkerKind::Warning);
         }
-        markers.sort_by_key(|m| m.seq);
+        spoolscope_contract::sort_by_key_stable(&mut markers, |m| m.seq);
         Summary {
             run: self.run,
             title: self.scenario.title.clone(),
@@ -546,7 +546,9 @@ impl Loaded {
                 c = self.parent[c as usize];
             }
         }
-        out.sort_by_key(|a| (a.from_row, a.depth));
+        spoolscope_contract::sort_by_key_stable(&mut out, |a| {
+            u64::from(a.from_row) << 8 | u64::from(a.depth.min(255))
+        });
         out
     }
 

@@ -427,12 +427,87 @@ fn markers_point_at_calls_reports_timers_and_warnings() {
     assert!(summary.markers.iter().any(|m| m.kind == MarkerKind::Report));
 }
 
+/// Every answer a preset produces survives the worker boundary: byte encoding and back, and
+/// the serde glue gloo-worker sees.
 #[test]
-fn protocol_round_trips_through_json() {
-    // gloo-worker uses bincode; serde_json checks the same derive (no skipped fields).
+fn protocol_round_trips_through_the_wire_encoding() {
+    use crate::wire::{decode, encode};
+    for p in PRESETS {
+        let mut s = Session::new();
+        let mut answers = vec![s
+            .handle(Request::Load {
+                run: 1,
+                text: p.text.to_string(),
+            })
+            .unwrap_or_else(|| unreachable!())];
+        let total = match &answers[0] {
+            Response::Loaded {
+                result: Ok(sum), ..
+            } => sum.total,
+            other => panic!("{}: {other:?}", p.slug),
+        };
+        for step in [0, 1, total / 2, total] {
+            answers.extend(s.handle(Request::Frame(req(1, step))));
+            answers.extend(s.handle(Request::Details {
+                run: 1,
+                seq: step.max(1),
+            }));
+        }
+        for answer in answers {
+            assert_eq!(
+                decode::<Response>(&encode(&answer)).as_ref(),
+                Some(&answer),
+                "{}",
+                p.slug
+            );
+        }
+    }
+    let requests = [
+        Request::Load {
+            run: u64::MAX,
+            text: "é\n".repeat(3),
+        },
+        Request::Frame(req(7, 300)),
+        Request::Details { run: 2, seq: 0 },
+    ];
+    for r in requests {
+        assert_eq!(decode::<Request>(&encode(&r)), Some(r.clone()));
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        let back: Request = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, r);
+    }
+}
+
+/// Cut or corrupted bytes decode to `None` or to some value, never to a panic or a huge
+/// allocation.
+#[test]
+fn malformed_wire_bytes_are_rejected() {
+    use crate::wire::{decode, encode};
     let mut s = load("seed");
-    let f = s.frame(&req(1, 20)).unwrap_or_else(|| unreachable!());
-    let json = serde_json::to_string(&Response::Frame(f.clone())).unwrap_or_default();
-    let back: Response = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(back, Response::Frame(f));
+    let frame = Response::Frame(s.frame(&req(1, 20)).unwrap_or_else(|| unreachable!()));
+    let bytes = encode(&frame);
+    for cut in 0..bytes.len() {
+        assert!(
+            decode::<Response>(&bytes[..cut]).is_none(),
+            "a prefix of {cut} bytes decoded"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(
+        decode::<Response>(&longer).is_none(),
+        "trailing bytes were ignored"
+    );
+    for at in 0..bytes.len() {
+        for b in [0x00, 0x7f, 0x80, 0xff] {
+            let mut bad = bytes.clone();
+            bad[at] = b;
+            let _ = decode::<Response>(&bad);
+        }
+    }
+    // A length of 2^62 with nothing behind it.
+    assert!(
+        decode::<Response>(&[1, 1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40])
+            .is_none()
+    );
 }
