@@ -112,6 +112,10 @@ describe('page', () => {
     for (const key of ['space', '←', '→', 'home', 'end', '?']) {
       assert.ok(text.includes(key), `the help overlay does not mention ${key}`);
     }
+    // ... and what a transport script may call.
+    for (const call of ['accept(r)', 'fail(r, reason, diag, text)', 'sub_string', 'filter', 'parse_int']) {
+      assert.ok(text.includes(call), `the help overlay does not mention ${call}`);
+    }
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden' });
   });

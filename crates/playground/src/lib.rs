@@ -17,3 +17,8 @@ pub mod presets;
 pub mod protocol;
 pub mod session;
 pub mod wire;
+
+/// What a transport script may call, for the page's help: the host functions of contract §2
+/// and the script library (`spoolscope_script::stdlib`).
+pub use spoolscope_script::stdlib::LIBRARY as SCRIPT_LIBRARY;
+pub use spoolscope_script::HOST_FUNCTIONS;

@@ -152,6 +152,8 @@ fn error_message(err: EvalAltResult) -> String {
 }
 
 fn function_not_found(signature: &str) -> String {
+    // Rhai spells a string parameter as every Rust type that may stand for it.
+    let signature = &signature.replace("&str | ImmutableString | String", "string");
     let name = signature.split([' ', '(']).next().unwrap_or(signature);
     if let Some(prop) = name.strip_prefix("get$") {
         if signature.contains("Recipient") {

@@ -1052,3 +1052,25 @@ fn empty_scripts_and_stray_semicolons_are_fine() {
         );
     }
 }
+
+#[test]
+fn a_rhai_function_outside_the_library_names_what_there_is() {
+    let f = submit_fault(r#"fn submit_message(msg) { let s = "x".pad(3, ' '); S_OK }"#);
+    assert!(
+        f.message
+            .contains("function not found: pad (string, i64, char)"),
+        "{f:?}"
+    );
+    assert!(
+        f.message.contains("strings: + += len is_empty contains"),
+        "{f:?}"
+    );
+    // A library function called with the wrong arguments gets no list.
+    let f = submit_fault(r#"fn submit_message(msg) { let s = "x".sub_string(true); S_OK }"#);
+    assert!(
+        f.message
+            .contains("function not found: sub_string (string, bool)"),
+        "{f:?}"
+    );
+    assert!(!f.message.contains("library"), "{f:?}");
+}

@@ -1,5 +1,7 @@
-//! The help overlay: every keyboard shortcut, and how to read the page.
+//! The help overlay: every keyboard shortcut, how to read the page, and what a transport
+//! script may call.
 
+use spoolscope_playground::{HOST_FUNCTIONS, SCRIPT_LIBRARY};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -48,6 +50,19 @@ pub fn help(props: &HelpProps) -> Html {
                     <li>{"Highlighted rows changed at this step; the why column explains each recipient's state."}</li>
                     <li>{"The editor runs the scenario about 300 ms after you stop typing; an error keeps the last good run on screen."}</li>
                 </ul>
+                <h3>{"Writing a transport script"}</h3>
+                <p>
+                    {"Hooks: "}<code>{"submit_message(msg)"}</code>{" returns an HRESULT, "}
+                    <code>{"end_message(msg)"}</code>{" EndMessage flags, "}
+                    <code>{"transport_notify(flags, msg)"}</code>{" nothing. Every HRESULT, flag, MAPI_REASON_* and MAPI_DIAG_* constant is there by name."}
+                </p>
+                <p data-testid="host-functions">{"Host functions: "}<code>{HOST_FUNCTIONS.join(", ")}</code></p>
+                <p>{"Besides Rhai's operators, print, debug, to_string, ranges and closures, the library has:"}</p>
+                <table class="keys" data-testid="script-library">
+                    { for SCRIPT_LIBRARY.iter().map(|(kind, names)| html! {
+                        <tr><td>{*kind}</td><td><code>{names.join(" ")}</code></td></tr>
+                    }) }
+                </table>
             </div>
         </div>
     }
