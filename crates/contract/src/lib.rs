@@ -22,28 +22,22 @@ pub use time::Millis;
 /// Sorts `v` by `key`, keeping the order of equal keys, through one shared sort of `u64`s.
 ///
 /// Each `sort_by_key` on a new element type adds a few KB of sorting code to the page's
-/// download; this sorts packed `key << 24 | index` words instead (keys above 2^40 − 1 and
-/// more than 2^24 elements are clamped, which only loses order between them).
+/// download; this sorts packed `key << 32 | index` words instead. Keys must fit in 32 bits
+/// (larger ones sort as `u32::MAX`, in their original order) and `v` may hold at most 2^32
+/// elements (more cannot be allocated on the page's wasm32).
 pub fn sort_by_key_stable<T>(v: &mut Vec<T>, key: impl Fn(&T) -> u64) {
-    const INDEX_BITS: u32 = 24;
     let mut words: Vec<u64> = v
         .iter()
         .enumerate()
-        .map(|(i, x)| {
-            let k = key(x).min((1 << (64 - INDEX_BITS)) - 1);
-            (k << INDEX_BITS) | (i as u64).min((1 << INDEX_BITS) - 1)
-        })
+        .map(|(i, x)| (key(x).min(u64::from(u32::MAX)) << 32) | (i as u64 & 0xffff_ffff))
         .collect();
     words.sort();
     let mut slots: Vec<Option<T>> = v.drain(..).map(Some).collect();
-    let mask = (1u64 << INDEX_BITS) - 1;
-    v.extend(
-        words
-            .iter()
-            .filter_map(|w| slots.get_mut((w & mask) as usize).and_then(Option::take)),
-    );
-    // Only with more than 2^24 elements: the clamped ones, in their original order.
-    v.extend(slots.into_iter().flatten());
+    v.extend(words.iter().filter_map(|w| {
+        slots
+            .get_mut((w & 0xffff_ffff) as usize)
+            .and_then(Option::take)
+    }));
 }
 
 #[cfg(test)]
@@ -58,10 +52,11 @@ mod sort_tests {
             (1, 'e'),
             (u64::MAX, 'f'),
             (1 << 45, 'g'),
+            (u64::from(u32::MAX) - 1, 'h'),
         ];
         super::sort_by_key_stable(&mut v, |x| x.0);
         let order: String = v.iter().map(|x| x.1).collect();
-        assert_eq!(order, "dbeacfg");
+        assert_eq!(order, "dbeachfg");
         let mut big: Vec<u32> = (0..1000).rev().collect();
         super::sort_by_key_stable(&mut big, |&x| u64::from(x % 10));
         assert!(big

@@ -36,21 +36,53 @@ impl Pos {
     /// The position of byte `offset` in `src` (clamped to the text).
     pub fn of_offset(src: &str, offset: usize) -> Pos {
         let offset = offset.min(src.len());
-        let mut line = 1u32;
-        let mut line_start = 0usize;
-        for (i, b) in src.as_bytes()[..offset].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                line_start = i + 1;
-            }
-        }
+        let before = &src.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count();
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        Pos::in_line(src, line + 1, line_start, offset)
+    }
+
+    /// Line `line` (1-based) starts at byte `line_start`; `offset` is on it.
+    fn in_line(src: &str, line: usize, line_start: usize, offset: usize) -> Pos {
         // Count characters, not bytes; step back to a char boundary first.
         let mut end = offset;
         while end > line_start && !src.is_char_boundary(end) {
             end -= 1;
         }
-        let col = src[line_start..end].chars().count() as u32 + 1;
-        Pos { line, col }
+        let col = src[line_start..end].chars().count() + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            col: u32::try_from(col).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Where each line of a text starts, for many offset → position look-ups (a scenario with
+/// thousands of messages must not rescan the text for each one).
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { starts }
+    }
+
+    fn pos(&self, src: &str, offset: usize) -> Pos {
+        let offset = offset.min(src.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line.saturating_sub(1)];
+        Pos::in_line(src, line, line_start, offset)
     }
 }
 
@@ -98,7 +130,13 @@ impl Format {
         match path {
             Some(p) if p.ends_with(".json") => Format::Json,
             Some(p) if p.ends_with(".toml") => Format::Toml,
-            _ if text.trim_start().starts_with('{') => Format::Json,
+            _ if text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('{') =>
+            {
+                Format::Json
+            }
             _ => Format::Toml,
         }
     }
@@ -685,6 +723,7 @@ pub fn parse_scenario(text: &str, format: Format) -> Result<Scenario, ScenarioEr
         .map_err(|e| ScenarioError::new(Pos::of_offset(text, e.at), e.message))?;
     Resolver {
         src: text,
+        lines: Lines::new(text),
         script_origins: format == Format::Toml,
     }
     .resolve(raw)
@@ -692,6 +731,7 @@ pub fn parse_scenario(text: &str, format: Format) -> Result<Scenario, ScenarioEr
 
 struct Resolver<'a> {
     src: &'a str,
+    lines: Lines,
     /// Whether a script's text starts where its string does in the file: TOML's multi-line
     /// strings, yes; a JSON string with `\n` escapes, no.
     script_origins: bool,
@@ -699,7 +739,7 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn pos<T>(&self, sp: &Sp<T>) -> Pos {
-        Pos::of_offset(self.src, sp.span.0)
+        self.lines.pos(self.src, sp.span.0)
     }
 
     fn err<T>(&self, sp: &Sp<T>, msg: impl Into<String>) -> ScenarioError {
@@ -816,7 +856,7 @@ impl Resolver<'_> {
             } else if rest.starts_with('\'') || rest.starts_with('"') {
                 off += 1;
             }
-            Pos::of_offset(self.src, off)
+            self.lines.pos(self.src, off)
         });
         Ok(ScriptSource {
             text: sp.value.clone(),
@@ -1199,6 +1239,30 @@ mod tests {
             e.message,
             "`version` must be an integer, found a number with a fraction"
         );
+    }
+
+    #[test]
+    fn json_is_detected_after_a_byte_order_mark() {
+        assert_eq!(
+            Format::detect(None, "\u{feff} {\"version\": 1}"),
+            Format::Json
+        );
+        assert_eq!(Format::detect(None, "\u{feff}version = 1"), Format::Toml);
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let src = "ab\néé x\n\n\r\nlast line\n";
+        let lines = Lines::new(src);
+        for off in 0..=src.len() + 2 {
+            assert_eq!(
+                lines.pos(src, off),
+                Pos::of_offset(src, off),
+                "offset {off}"
+            );
+        }
+        assert_eq!(Pos::of_offset(src, 5), Pos { line: 2, col: 2 });
+        assert_eq!(Pos::of_offset(src, 0), Pos::START);
     }
 
     #[test]

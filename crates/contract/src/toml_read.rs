@@ -11,7 +11,8 @@
 
 use crate::doc::{Node, ReadError, Span, Table, TableKind, Val};
 
-/// Arrays and inline tables nested deeper than this are refused (no stack overflow).
+/// Tables and arrays nested deeper than this (header keys, dotted keys, inline tables and
+/// arrays all count) are refused, so that no recursion over the tree can overflow the stack.
 const MAX_DEPTH: usize = 100;
 
 type R<T> = Result<T, ReadError>;
@@ -22,14 +23,15 @@ pub(crate) fn parse(src: &str) -> R<Table> {
         src,
         b: src.as_bytes(),
         i: 0,
-        depth: 0,
+        level: 0,
     };
     if src.starts_with('\u{feff}') {
         p.i = 3;
     }
     let mut root = Table::new(TableKind::Implicit);
-    // Keys of the current `[table]`; `[[x]]` elements are reached as x's last element.
-    let mut current: Vec<String> = Vec::new();
+    // Entry positions leading to the current `[table]` (for `[[x]]`, x's last element): no
+    // key lookups per line.
+    let mut current: Vec<usize> = Vec::new();
     loop {
         p.ws();
         match p.peek() {
@@ -38,6 +40,7 @@ pub(crate) fn parse(src: &str) -> R<Table> {
             Some(b'[') => current = p.header(&mut root)?,
             Some(_) => {
                 let table = walk(&mut root, &current);
+                p.level = current.len();
                 p.keyval(table, false)?;
             }
         }
@@ -46,12 +49,10 @@ pub(crate) fn parse(src: &str) -> R<Table> {
     Ok(root)
 }
 
-/// The table at `path`, which `header` has already created (arrays of tables: last element).
-fn walk<'t>(mut t: &'t mut Table, path: &[String]) -> &'t mut Table {
-    for k in path {
-        let Some(i) = t.position(k) else {
-            unreachable!("header paths exist")
-        };
+/// The table at `path` (entry positions), which `header` has already created; an array of
+/// tables leads to its last element.
+fn walk<'t>(mut t: &'t mut Table, path: &[usize]) -> &'t mut Table {
+    for &i in path {
         t = match &mut t.entries[i].node.val {
             Val::Table(next) => next,
             Val::TableArray(items) => match items.last_mut().map(|n| &mut n.val) {
@@ -68,7 +69,8 @@ struct Parser<'a> {
     src: &'a str,
     b: &'a [u8],
     i: usize,
-    depth: usize,
+    /// Nesting level of the table being filled (the root is 0).
+    level: usize,
 }
 
 fn is_bare(c: u8) -> bool {
@@ -218,7 +220,14 @@ impl<'a> Parser<'a> {
     /// `key = value` into `table`. Inside an inline table (`lines`), newlines may surround
     /// the `=`, as the `toml` crate allows.
     fn keyval(&mut self, table: &mut Table, lines: bool) -> R<()> {
+        let start = self.i;
         let key = self.key()?;
+        if self.level + key.len() > MAX_DEPTH {
+            return Err(ReadError::new(
+                start,
+                format!("tables are nested more than {MAX_DEPTH} deep here"),
+            ));
+        }
         let gap = |p: &mut Self| {
             if lines {
                 p.ws_lines()
@@ -236,17 +245,27 @@ impl<'a> Parser<'a> {
         }
         self.i += 1;
         gap(self)?;
-        let value = self.value()?;
-        insert_dotted(table, key, value)
+        let saved = self.level;
+        self.level += key.len();
+        let value = self.value();
+        self.level = saved;
+        insert_dotted(table, key, value?)
     }
 
     /// `[a.b]` or `[[a.b]]`; returns the new current path.
-    fn header(&mut self, root: &mut Table) -> R<Vec<String>> {
+    /// `[a.b]` or `[[a.b]]`; returns the entry positions leading to the new current table.
+    fn header(&mut self, root: &mut Table) -> R<Vec<usize>> {
         let start = self.i;
         let array = self.rest().starts_with("[[");
         self.i += if array { 2 } else { 1 };
         self.ws();
         let key = self.key()?;
+        if key.len() > MAX_DEPTH {
+            return Err(ReadError::new(
+                start,
+                format!("a table header may have at most {MAX_DEPTH} keys"),
+            ));
+        }
         self.ws();
         let close = if array { "]]" } else { "]" };
         if !self.rest().starts_with(close) {
@@ -263,33 +282,35 @@ impl<'a> Parser<'a> {
             .collect::<Vec<_>>()
             .join(".");
         let (last, parents) = key.split_last().expect("a key has a part");
+        let mut path = Vec::with_capacity(key.len());
         let mut t = root;
         for (k, ks) in parents {
-            t = match t.position(k) {
+            let i = match t.position(k) {
+                Some(i) => i,
                 None => {
                     let node = Node {
                         val: Val::Table(Table::new(TableKind::Implicit)),
                         span: *ks,
                     };
-                    let i = t.push(k.clone(), *ks, node);
-                    table_mut(&mut t.entries[i].node)
+                    t.push(k.clone(), *ks, node)
                 }
-                Some(i) => match &mut t.entries[i].node.val {
-                    Val::Table(next) if next.kind == TableKind::Inline => {
-                        return Err(ReadError::new(
-                            ks.0,
-                            format!("`{k}` is an inline table; it cannot be extended"),
-                        ))
-                    }
-                    Val::Table(next) => next,
-                    Val::TableArray(items) => table_mut(items.last_mut().expect("never empty")),
-                    other => {
-                        return Err(ReadError::new(
-                            ks.0,
-                            format!("`{k}` is already {}, not a table", other.describe()),
-                        ))
-                    }
-                },
+            };
+            path.push(i);
+            t = match &mut t.entries[i].node.val {
+                Val::Table(next) if next.kind == TableKind::Inline => {
+                    return Err(ReadError::new(
+                        ks.0,
+                        format!("`{k}` is an inline table; it cannot be extended"),
+                    ))
+                }
+                Val::Table(next) => next,
+                Val::TableArray(items) => table_mut(items.last_mut().expect("never empty")),
+                other => {
+                    return Err(ReadError::new(
+                        ks.0,
+                        format!("`{k}` is already {}, not a table", other.describe()),
+                    ))
+                }
             };
         }
         let (k, ks) = last;
@@ -299,19 +320,20 @@ impl<'a> Parser<'a> {
         };
         match t.position(k) {
             None if array => {
-                t.push(
+                path.push(t.push(
                     k.clone(),
                     *ks,
                     Node {
                         val: Val::TableArray(vec![new_table()]),
                         span,
                     },
-                );
+                ));
             }
             None => {
-                t.push(k.clone(), *ks, new_table());
+                path.push(t.push(k.clone(), *ks, new_table()));
             }
             Some(i) => {
+                path.push(i);
                 let node = &mut t.entries[i].node;
                 match (&mut node.val, array) {
                     (Val::TableArray(items), true) => items.push(new_table()),
@@ -356,7 +378,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok(key.into_iter().map(|(k, _)| k).collect())
+        Ok(path)
     }
 
     // --- values ------------------------------------------------------------------------
@@ -380,14 +402,14 @@ impl<'a> Parser<'a> {
     }
 
     fn nested(&mut self, f: fn(&mut Self) -> R<Val>) -> R<Val> {
-        if self.depth >= MAX_DEPTH {
+        if self.level >= MAX_DEPTH {
             return self.err(format!(
-                "arrays and inline tables are nested more than {MAX_DEPTH} deep"
+                "tables and arrays are nested more than {MAX_DEPTH} deep"
             ));
         }
-        self.depth += 1;
+        self.level += 1;
         let v = f(self);
-        self.depth -= 1;
+        self.level -= 1;
         v
     }
 
@@ -785,15 +807,21 @@ fn digits(s: &str, n: usize) -> Option<u32> {
     (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
 }
 
-/// `YYYY-MM-DD`.
+/// `YYYY-MM-DD`, a day that exists.
 fn is_date(s: &str) -> bool {
     let d = |a, b| s.get(a..b).and_then(|x| digits(x, b - a));
-    s.len() == 10
-        && &s[4..5] == "-"
-        && &s[7..8] == "-"
-        && d(0, 4).is_some()
-        && d(5, 7).is_some_and(|m| (1..=12).contains(&m))
-        && d(8, 10).is_some_and(|day| (1..=31).contains(&day))
+    let (Some(y), Some(m), Some(day)) = (d(0, 4), d(5, 7), d(8, 10)) else {
+        return false;
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    s.len() == 10 && &s[4..5] == "-" && &s[7..8] == "-" && (1..=days).contains(&day)
 }
 
 /// `HH:MM[:SS[.frac]]` (seconds optional since TOML 1.1).
@@ -871,8 +899,11 @@ fn insert_dotted(mut table: &mut Table, mut key: Vec<(String, Span)>, value: Nod
                 },
             ),
         };
-        match &table.entries[i].node.val {
+        match &mut table.entries[i].node.val {
             Val::Table(t) if t.kind == TableKind::Dotted => {}
+            // A table only named on the way to a deeper header: dotted keys may define it
+            // (then no header can), as the `toml` crate reads it.
+            Val::Table(t) if t.kind == TableKind::Implicit => t.kind = TableKind::Dotted,
             Val::Table(_) => {
                 return Err(ReadError::new(
                     ps.0,
@@ -995,6 +1026,8 @@ mod tests {
         "\u{feff}a = 1\n",
         "  indented = 1\n\t[  spaced  ]  \n  k = 'v'   \n",
         "[[a]]\n[a.b]\nc = 1\n[[a]]\n[a.b]\nc = 2\n",
+        "[a.b.c]\n[a]\nb.d = 1\nb.e = 2\n[a.b.f]\n",
+        "leap = 2024-02-29\nend = 2023-12-31T23:59:60Z\n",
         "name = \"é ünïcödé 😀\"\n'ключ' = 'значение'\n",
         "toml11 = { x = 1,\n  y = 2, # comment\n}\nesc = \"\\e[0m \\x41\\xff\"\nt = 07:32\ndt = 1979-05-27T07:32\ndto = 1979-05-27 07:32+01:00\n",
     ];
@@ -1056,6 +1089,11 @@ mod tests {
         "a = 1\rb = 2\n",
         "# bad \u{1} comment\n",
         "a = 1979-13-01\n",
+        "a = 2023-02-29\n",
+        "a = 2023-02-30\n",
+        "a = 2023-04-31\n",
+        "[a.b.c]\n[a]\nb.d = 1\n[a.b]\n",
+        "[a.b.c.d]\nz = 9\n[a]\nb.c.d.k.t = 1\n",
         "a = 25:00:00\n",
         "\"\"\"key\"\"\" = 1\n",
         "a = [",
@@ -1127,6 +1165,38 @@ mod tests {
         let src = format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
         let e = parse(&src).unwrap_err();
         assert!(e.message.contains("nested"), "{e:?}");
+    }
+
+    #[test]
+    fn deep_keys_are_an_error_not_a_crash() {
+        let dotted = format!("{}a = 1\n", "a.".repeat(100_000));
+        assert!(parse(&dotted).unwrap_err().message.contains("nested"));
+        let inline = format!("x = {{{}a = 1}}\n", "a.".repeat(100_000));
+        assert!(parse(&inline).unwrap_err().message.contains("nested"));
+        let header = format!("[{}a]\n", "a.".repeat(100_000));
+        assert!(parse(&header).unwrap_err().message.contains("at most"));
+        // Levels add up: a header, dotted keys, inline tables and arrays.
+        let mixed = format!(
+            "[{}a]\nb.c = {{ d = [{}] }}\n",
+            "a.".repeat(60),
+            "[".repeat(40) + &"]".repeat(40)
+        );
+        assert!(parse(&mixed).unwrap_err().message.contains("nested"));
+        let fits = format!(
+            "[{}a]\nb.c = {{ d = [{}] }}\n",
+            "a.".repeat(50),
+            "[".repeat(40) + &"]".repeat(40)
+        );
+        assert!(parse(&fits).is_ok());
+    }
+
+    #[test]
+    fn lines_under_a_deep_header_parse_in_linear_time() {
+        let mut src = format!("[{}a]\n", "a.".repeat(98));
+        for i in 0..100_000 {
+            src.push_str(&format!("k{i} = {i}\n"));
+        }
+        assert!(parse(&src).is_ok());
     }
 
     #[test]

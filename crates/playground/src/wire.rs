@@ -149,7 +149,9 @@ impl<T: Wire> Wire for Vec<T> {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         let n = len(r)?;
-        let mut v = Vec::with_capacity(n);
+        // `n` is at most the bytes left, but an element may be far larger than a byte: grow
+        // as elements actually decode rather than reserving `n` of them up front.
+        let mut v = Vec::with_capacity(n.min(64));
         for _ in 0..n {
             v.push(T::get(r)?);
         }

@@ -133,6 +133,17 @@ fn index_of(s: &str, find: &str, start: INT) -> INT {
     })
 }
 
+/// An array position counted from the end when negative, as Rhai's `remove` does; `None`
+/// outside the array.
+fn array_index(i: INT, len: usize) -> Option<usize> {
+    if i < 0 {
+        let back = usize::try_from(i.unsigned_abs()).ok()?;
+        len.checked_sub(back)
+    } else {
+        usize::try_from(i).ok().filter(|&k| k < len)
+    }
+}
+
 /// `==` as the script defines it, for `contains`, `index_of` and `in`: values of different
 /// types without an `==` are unequal.
 fn equals(ctx: &NativeCallContext, a: &mut Dynamic, b: &Dynamic) -> Res<bool> {
@@ -308,12 +319,14 @@ pub(crate) fn register(m: &mut Module) {
     reg(m, "contains", &[STR, CHAR], Reads, |_, a| {
         Ok(s(a[0]).contains(c(a[1])).into())
     });
-    reg(m, "starts_with", &[STR, STR], Reads, |_, a| {
-        Ok(s(a[0]).starts_with(s(a[1]).as_str()).into())
-    });
-    reg(m, "ends_with", &[STR, STR], Reads, |_, a| {
-        Ok(s(a[0]).ends_with(s(a[1]).as_str()).into())
-    });
+    for t in [STR, CHAR] {
+        reg(m, "starts_with", &[STR, t], Reads, |_, a| {
+            Ok(s(a[0]).starts_with(a[1].to_string().as_str()).into())
+        });
+        reg(m, "ends_with", &[STR, t], Reads, |_, a| {
+            Ok(s(a[0]).ends_with(a[1].to_string().as_str()).into())
+        });
+    }
     for t in [STR, CHAR] {
         reg(m, "index_of", &[STR, t], Reads, |_, a| {
             Ok(index_of(&s(a[0]), &a[1].to_string(), 0).into())
@@ -351,12 +364,31 @@ pub(crate) fn register(m: &mut Module) {
     reg(m, "to_lower", &[STR], Reads, |_, a| {
         text(s(a[0]).to_lowercase())
     });
-    for t in [STR, CHAR] {
-        reg(m, "replace", &[STR, t, t], Changes, |_, a| {
+    for (find, with) in [(STR, STR), (STR, CHAR), (CHAR, STR), (CHAR, CHAR)] {
+        reg(m, "replace", &[STR, find, with], Changes, |_, a| {
             *a[0] = text(s(a[0]).replace(&a[1].to_string(), &a[2].to_string()))?;
             Ok(Dynamic::UNIT)
         });
     }
+    // A character whose case mapping is several characters (ß) stays as it is, as in Rhai.
+    reg(m, "to_upper", &[CHAR], Reads, |_, a| {
+        let ch = c(a[0]);
+        let mut up = ch.to_uppercase();
+        Ok(match (up.next(), up.next()) {
+            (Some(u), None) => u,
+            _ => ch,
+        }
+        .into())
+    });
+    reg(m, "to_lower", &[CHAR], Reads, |_, a| {
+        let ch = c(a[0]);
+        let mut low = ch.to_lowercase();
+        Ok(match (low.next(), low.next()) {
+            (Some(l), None) => l,
+            _ => ch,
+        }
+        .into())
+    });
 
     // Arrays.
     for name in ["len", "get$len"] {
@@ -406,12 +438,15 @@ pub(crate) fn register(m: &mut Module) {
     reg(m, "remove", &[ARR, I], Changes, |_, a| {
         let at = i(a[1]);
         let mut arr = array(a[0])?;
-        Ok(char_offset(at, arr.len()).map_or(Dynamic::UNIT, |k| arr.remove(k)))
+        Ok(array_index(at, arr.len()).map_or(Dynamic::UNIT, |k| arr.remove(k)))
     });
-    reg(m, "get", &[ARR, I], Reads, |_, a| {
+    // Not pure in Rhai either: it cannot be called on a constant.
+    reg(m, "get", &[ARR, I], Changes, |_, a| {
         let at = i(a[1]);
         let arr = array(a[0])?;
-        Ok(char_offset(at, arr.len()).map_or(Dynamic::UNIT, |k| arr[k].clone()))
+        // Rhai's `get` clamps a negative index before the start to the first element.
+        let k = char_offset(at, arr.len()).filter(|&k| k < arr.len());
+        Ok(k.map_or(Dynamic::UNIT, |k| arr[k].clone()))
     });
     reg(m, "contains", &[ARR, ANY], Reads, |ctx, a| {
         let v = a[1].clone();
@@ -420,6 +455,24 @@ pub(crate) fn register(m: &mut Module) {
     reg(m, "index_of", &[ARR, ANY], Reads, |ctx, a| {
         let v = a[1].clone();
         Ok(position(ctx, &mut *array(a[0])?, &v)?.map_or(Dynamic::from_int(-1), int))
+    });
+    reg(m, "index_of", &[ARR, FN], Reads, |ctx, a| {
+        let p = fnptr(a[1]);
+        for (k, item) in array(a[0])?.iter_mut().enumerate() {
+            if call_with(ctx, &p, "index_of", item, k)?
+                .as_bool()
+                .unwrap_or(false)
+            {
+                return Ok(int(k));
+            }
+        }
+        Ok(Dynamic::from_int(-1))
+    });
+    reg(m, "==", &[ARR, ARR], Reads, |ctx, a| {
+        arrays_equal(ctx, a).map(Dynamic::from)
+    });
+    reg(m, "!=", &[ARR, ARR], Reads, |ctx, a| {
+        arrays_equal(ctx, a).map(|e| (!e).into())
     });
     reg(m, "filter", &[ARR, FN], Reads, |ctx, a| {
         let p = fnptr(a[1]);
@@ -491,6 +544,12 @@ pub(crate) fn register(m: &mut Module) {
             .cloned()
             .unwrap_or(Dynamic::UNIT))
     });
+    reg(m, "==", &[MAP, MAP], Reads, |ctx, a| {
+        maps_equal(ctx, a).map(Dynamic::from)
+    });
+    reg(m, "!=", &[MAP, MAP], Reads, |ctx, a| {
+        maps_equal(ctx, a).map(|e| (!e).into())
+    });
     reg(m, "keys", &[MAP], Reads, |_, a| {
         let keys: Array = map(a[0])?
             .keys()
@@ -512,9 +571,15 @@ pub(crate) fn register(m: &mut Module) {
     });
 
     // Numbers.
-    reg(m, "floor", &[F], Reads, |_, a| Ok(fl(a[0]).floor().into()));
-    reg(m, "ceiling", &[F], Reads, |_, a| Ok(fl(a[0]).ceil().into()));
-    reg(m, "round", &[F], Reads, |_, a| Ok(fl(a[0]).round().into()));
+    for name in ["floor", "get$floor"] {
+        reg(m, name, &[F], Reads, |_, a| Ok(fl(a[0]).floor().into()));
+    }
+    for name in ["ceiling", "get$ceiling"] {
+        reg(m, name, &[F], Reads, |_, a| Ok(fl(a[0]).ceil().into()));
+    }
+    for name in ["round", "get$round"] {
+        reg(m, name, &[F], Reads, |_, a| Ok(fl(a[0]).round().into()));
+    }
     reg(m, "sqrt", &[F], Reads, |_, a| Ok(fl(a[0]).sqrt().into()));
     reg(m, "to_float", &[I], Reads, |_, a| {
         Ok((i(a[0]) as FLOAT).into())
@@ -522,12 +587,12 @@ pub(crate) fn register(m: &mut Module) {
     reg(m, "to_float", &[F], Reads, |_, a| Ok(a[0].clone()));
     reg(m, "to_int", &[I], Reads, |_, a| Ok(a[0].clone()));
     reg(m, "to_int", &[F], Reads, |_, a| {
+        // As Rhai: out of range is an error; NaN becomes 0 (Rust's saturating cast).
         let x = fl(a[0]);
-        let t = x.trunc();
-        if t.is_finite() && t >= INT::MIN as FLOAT && t < INT::MAX as FLOAT {
-            Ok(Dynamic::from_int(t as INT))
-        } else {
+        if x > INT::MAX as FLOAT || x < INT::MIN as FLOAT {
             Err(arithmetic_err(format!("Integer overflow: to_int({x})")))
+        } else {
+            Ok(Dynamic::from_int(x.trunc() as INT))
         }
     });
     reg(m, "parse_int", &[STR], Reads, |_, a| {
@@ -544,6 +609,41 @@ pub(crate) fn register(m: &mut Module) {
             .map(Dynamic::from_float)
             .map_err(|e| arithmetic_err(format!("Error parsing floating-point number '{t}': {e}")))
     });
+}
+
+/// Rhai's array `==`: same length, elements `==` pairwise (different types without an `==`
+/// are unequal).
+fn arrays_equal(ctx: &NativeCallContext, a: &mut [&mut Dynamic]) -> Res<bool> {
+    let other = a[1].clone().cast::<Array>();
+    let mut arr = array(a[0])?;
+    if arr.len() != other.len() {
+        return Ok(false);
+    }
+    for (x, y) in arr.iter_mut().zip(&other) {
+        if !equals(ctx, x, y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Rhai's map `==`: the same keys, values `==`.
+fn maps_equal(ctx: &NativeCallContext, a: &mut [&mut Dynamic]) -> Res<bool> {
+    let mut other = a[1].clone().cast::<Map>();
+    let mut this = map(a[0])?;
+    if this.len() != other.len() {
+        return Ok(false);
+    }
+    for (k, v) in this.iter_mut() {
+        let Some(w) = other.get_mut(k) else {
+            return Ok(false);
+        };
+        let same = ctx.call_native_fn_raw("==", true, &mut [v, w])?;
+        if !same.as_bool().unwrap_or(false) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The first element `==` to `v`.
@@ -585,15 +685,23 @@ fn reduce(ctx: &NativeCallContext, a: &mut [&mut Dynamic], initial: Dynamic) -> 
     Ok(acc)
 }
 
-/// Rhai's `sort()` without a comparer: integers, floats, strings, characters or booleans, all
-/// of one type.
+/// Rhai's `sort()` without a comparer: integers, floats, strings, characters or booleans
+/// are sorted, an array of `()` is left as it is, anything else is an error.
 fn sort(arr: &mut Array) -> Res<()> {
     let Some(first) = arr.first() else {
         return Ok(());
     };
     let kind = first.type_id();
-    let sortable = [I, F, STR, CHAR, TypeId::of::<bool>()].contains(&kind);
-    if !sortable || arr.iter().any(|v| v.type_id() != kind) {
+    if arr.iter().any(|v| v.type_id() != kind) {
+        return Err(runtime_err(
+            "sort() sorts integers, floats, strings, characters or booleans, all of one type"
+                .into(),
+        ));
+    }
+    if kind == UNIT {
+        return Ok(());
+    }
+    if ![I, F, STR, CHAR, TypeId::of::<bool>()].contains(&kind) {
         return Err(runtime_err(
             "sort() sorts integers, floats, strings, characters or booleans, all of one type"
                 .into(),
@@ -603,7 +711,8 @@ fn sort(arr: &mut Array) -> Res<()> {
         if let (Ok(x), Ok(y)) = (x.as_int(), y.as_int()) {
             x.cmp(&y)
         } else if let (Ok(x), Ok(y)) = (x.as_float(), y.as_float()) {
-            x.total_cmp(&y)
+            // As Rhai: NaN compares equal to everything, so it stays where it is.
+            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
         } else if let (Ok(x), Ok(y)) = (x.as_char(), y.as_char()) {
             x.cmp(&y)
         } else if let (Ok(x), Ok(y)) = (x.as_bool(), y.as_bool()) {
@@ -709,17 +818,34 @@ mod tests {
             "const S = \" x \"; [S.len(), S.contains(\"x\"), S.sub_string(1)]", "const S = \" x \"; S.trim(); S",
             "const A = [1, 2]; [A.len(), A.contains(2), A.filter(|x| x > 1)]", "const A = [1]; A.push(2); A",
             "const M = #{a: 1}; [M.len(), M.keys()]", "const M = #{a: 1}; M.remove(\"a\"); M",
+            "let a = []; [a.remove(-1), a.get(-1), a]", "let a = [1, 2, 3]; [a.remove(-9), a]", "[1, 2].get(-2)",
+            "[1, 2].get(-3)", "const A = [1, 2]; A.get(0)",
+            "[1] == [1]", "[1] != [2]", "[1, \"a\"] == [1, \"a\"]", "[1] == [1, 2]", "[1] == [\"1\"]",
+            "#{a: 1} == #{a: 1}", "#{a: 1} != #{a: 2}", "#{a: 1} == #{b: 1}", "[[1]].contains([1])",
+            "[1] in [[1]]", "[1, [2]].index_of([2])", "[1, 2, 3].index_of(|x| x > 1)", "[1].index_of(|x| x > 5)",
+            "[#{a: 1} == #{a: 1}]",
+            "let a = [0.0, -0.0]; a.sort(); a", "let a = [2.0, 1.0]; a.sort(); a", 
+            "let a = [(), ()]; a.sort(); a", "let a = [5]; a.sort(); a",
+            "2.7.floor", "2.2.ceiling", "2.5.round", "9223372036854775807.0.to_int()", "(-9.3e18).to_int()",
+            "let s = \"banana\"; s.replace(\"a\", 'o'); s", "let s = \"banana\"; s.replace('a', \"oo\"); s",
+            "\"abc\".starts_with('a')", "\"abc\".ends_with('c')", "'a'.to_upper()", "'Ä'.to_lower()", "'ß'.to_upper()",
             "abs(-3)", "max(2, 5)", "min(2.5, 1)", "1 < 2.5", "type_of(1)",
         ];
 
     /// Rhai says "Function not found: elements of different types cannot be sorted".
     #[test]
     fn sorting_mixed_types_says_what_sort_takes() {
-        let out = run(&ours(), "let a = [1, \"x\"]; a.sort(); a");
-        assert!(
-            out.contains("sort() sorts integers, floats, strings"),
-            "{out}"
-        );
+        for src in [
+            "let a = [1, \"x\"]; a.sort(); a",
+            "let a = [#{}, #{}]; a.sort(); a",
+        ] {
+            let out = run(&ours(), src);
+            assert!(
+                out.contains("sort() sorts integers, floats, strings"),
+                "{out}"
+            );
+            assert!(run(&rhai_std(), src).starts_with("error"));
+        }
     }
 
     #[test]
