@@ -55,7 +55,7 @@ impl Val {
         match self {
             Val::Str(_) => "a string",
             Val::Int(_) => "an integer",
-            Val::Float(_) => "a number with a fraction",
+            Val::Float(_) => "a float",
             Val::Bool(_) => "a boolean",
             Val::Null => "null",
             Val::Datetime(_) => "a date or time",
