@@ -112,6 +112,9 @@ describe('page', () => {
     for (const key of ['space', '←', '→', 'home', 'end', '?']) {
       assert.ok(text.includes(key), `the help overlay does not mention ${key}`);
     }
+    // It is a card over the page, not text over it.
+    const bg = await help.evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.ok(!/rgba\(.*,\s*0\)|transparent/.test(bg), `the help overlay has no background (${bg})`);
     // ... and what a transport script may call.
     for (const call of ['accept(r)', 'fail(r, reason, diag, text)', 'sub_string', 'filter', 'parse_int']) {
       assert.ok(text.includes(call), `the help overlay does not mention ${call}`);
