@@ -11,9 +11,13 @@
 
 use crate::doc::{Node, ReadError, Span, Table, TableKind, Val};
 
-/// Tables and arrays nested deeper than this (header keys, dotted keys, inline tables and
-/// arrays all count) are refused, so that no recursion over the tree can overflow the stack.
-const MAX_DEPTH: usize = 100;
+/// The `toml` crate's limits, so that both accept the same documents: a key has at most this
+/// many parts, and arrays and inline tables nest at most this deep.
+const MAX_KEY_PARTS: usize = 80;
+const MAX_NESTING: usize = 80;
+/// And one of Spoolscope's own: the tree is at most this deep however it was built (keys
+/// inside inline tables inside arrays …), so no recursion over it overflows the page's stack.
+const MAX_TREE_DEPTH: usize = 400;
 
 type R<T> = Result<T, ReadError>;
 
@@ -24,6 +28,7 @@ pub(crate) fn parse(src: &str) -> R<Table> {
         b: src.as_bytes(),
         i: 0,
         level: 0,
+        nesting: 0,
     };
     if src.starts_with('\u{feff}') {
         p.i = 3;
@@ -69,8 +74,10 @@ struct Parser<'a> {
     src: &'a str,
     b: &'a [u8],
     i: usize,
-    /// Nesting level of the table being filled (the root is 0).
+    /// Tree depth of the table being filled (the root is 0).
     level: usize,
+    /// Arrays and inline tables open around the current value.
+    nesting: usize,
 }
 
 fn is_bare(c: u8) -> bool {
@@ -211,6 +218,9 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
+            if parts.len() == MAX_KEY_PARTS {
+                return self.err(format!("a key may have at most {MAX_KEY_PARTS} parts"));
+            }
             parts.push(self.simple_key()?);
         }
     }
@@ -222,10 +232,10 @@ impl<'a> Parser<'a> {
     fn keyval(&mut self, table: &mut Table, lines: bool) -> R<()> {
         let start = self.i;
         let key = self.key()?;
-        if self.level + key.len() > MAX_DEPTH {
+        if self.level + key.len() > MAX_TREE_DEPTH {
             return Err(ReadError::new(
                 start,
-                format!("tables are nested more than {MAX_DEPTH} deep here"),
+                format!("tables are nested more than {MAX_TREE_DEPTH} deep here"),
             ));
         }
         let gap = |p: &mut Self| {
@@ -260,12 +270,6 @@ impl<'a> Parser<'a> {
         self.i += if array { 2 } else { 1 };
         self.ws();
         let key = self.key()?;
-        if key.len() > MAX_DEPTH {
-            return Err(ReadError::new(
-                start,
-                format!("a table header may have at most {MAX_DEPTH} keys"),
-            ));
-        }
         self.ws();
         let close = if array { "]]" } else { "]" };
         if !self.rest().starts_with(close) {
@@ -390,8 +394,8 @@ impl<'a> Parser<'a> {
             Some(b'"') => Val::Str(self.basic_string()?),
             Some(b'\'') if self.rest().starts_with("'''") => Val::Str(self.ml_literal_string()?),
             Some(b'\'') => Val::Str(self.literal_string()?),
-            Some(b'[') => self.nested(Self::array)?,
-            Some(b'{') => self.nested(Self::inline_table)?,
+            Some(b'[') => self.nested(Self::array, true)?,
+            Some(b'{') => self.nested(Self::inline_table, false)?,
             Some(_) => self.scalar()?,
             None => return self.err("expected a value, found the end of the text"),
         };
@@ -401,15 +405,25 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn nested(&mut self, f: fn(&mut Self) -> R<Val>) -> R<Val> {
-        if self.level >= MAX_DEPTH {
+    /// An array (`deeper`: its elements are one level down the tree) or an inline table (its
+    /// keys count their own levels).
+    fn nested(&mut self, f: fn(&mut Self) -> R<Val>, deeper: bool) -> R<Val> {
+        if self.nesting >= MAX_NESTING {
             return self.err(format!(
-                "tables and arrays are nested more than {MAX_DEPTH} deep"
+                "arrays and inline tables are nested more than {MAX_NESTING} deep"
             ));
         }
-        self.level += 1;
+        if self.level >= MAX_TREE_DEPTH {
+            return self.err(format!(
+                "tables are nested more than {MAX_TREE_DEPTH} deep here"
+            ));
+        }
+        let level = self.level;
+        self.nesting += 1;
+        self.level += usize::from(deeper);
         let v = f(self);
-        self.level -= 1;
+        self.nesting -= 1;
+        self.level = level;
         v
     }
 
@@ -1170,29 +1184,50 @@ mod tests {
     #[test]
     fn deep_keys_are_an_error_not_a_crash() {
         let dotted = format!("{}a = 1\n", "a.".repeat(100_000));
-        assert!(parse(&dotted).unwrap_err().message.contains("nested"));
+        assert!(parse(&dotted)
+            .unwrap_err()
+            .message
+            .contains("at most 80 parts"));
         let inline = format!("x = {{{}a = 1}}\n", "a.".repeat(100_000));
-        assert!(parse(&inline).unwrap_err().message.contains("nested"));
+        assert!(parse(&inline)
+            .unwrap_err()
+            .message
+            .contains("at most 80 parts"));
         let header = format!("[{}a]\n", "a.".repeat(100_000));
-        assert!(parse(&header).unwrap_err().message.contains("at most"));
-        // Levels add up: a header, dotted keys, inline tables and arrays.
-        let mixed = format!(
-            "[{}a]\nb.c = {{ d = [{}] }}\n",
-            "a.".repeat(60),
-            "[".repeat(40) + &"]".repeat(40)
-        );
-        assert!(parse(&mixed).unwrap_err().message.contains("nested"));
-        let fits = format!(
-            "[{}a]\nb.c = {{ d = [{}] }}\n",
-            "a.".repeat(50),
-            "[".repeat(40) + &"]".repeat(40)
-        );
-        assert!(parse(&fits).is_ok());
+        assert!(parse(&header)
+            .unwrap_err()
+            .message
+            .contains("at most 80 parts"));
+        // Within the toml crate's limits but deeper than a tree may be: 80-part keys in
+        // inline tables in inline tables …
+        let level = format!("{{{}a=", "a.".repeat(79));
+        let deep = format!("x = {}1{}\n", level.repeat(10), "}".repeat(10));
+        assert!(parse(&deep).unwrap_err().message.contains("400 deep"));
+        assert!(parse(&format!("x = {}1{}\n", level.repeat(4), "}".repeat(4))).is_ok());
+    }
+
+    /// The `toml` crate's limits: 80 key parts, 80 levels of arrays and inline tables.
+    #[test]
+    fn nesting_limits_are_the_toml_crates() {
+        let forms: [fn(usize) -> String; 7] = [
+            |n| format!("{}a = 1\n", "a.".repeat(n - 1)),
+            |n| format!("[{}a]\n", "a.".repeat(n - 1)),
+            |n| format!("[{}a]\nk = 1\n", "a.".repeat(n - 1)),
+            |n| format!("[[{}a]]\n", "a.".repeat(n - 1)),
+            |n| format!("x = {}1{}\n", "{a=".repeat(n), "}".repeat(n)),
+            |n| format!("x = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+            |n| format!("x = {{{}a = 1}}\n", "a.".repeat(n - 1)),
+        ];
+        for (i, form) in forms.iter().enumerate() {
+            check(&form(80));
+            check(&form(81));
+            assert!(ours(&form(80)).is_ok(), "form {i}");
+        }
     }
 
     #[test]
     fn lines_under_a_deep_header_parse_in_linear_time() {
-        let mut src = format!("[{}a]\n", "a.".repeat(98));
+        let mut src = format!("[{}a]\n", "a.".repeat(79));
         for i in 0..100_000 {
             src.push_str(&format!("k{i} = {i}\n"));
         }

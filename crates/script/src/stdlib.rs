@@ -123,6 +123,9 @@ fn sub_string(s: &str, start: INT, len: INT) -> ImmutableString {
 
 /// The character index of `find` in `s` at or after character `start`, or -1.
 fn index_of(s: &str, find: &str, start: INT) -> INT {
+    if s.is_empty() {
+        return -1; // as Rhai, even for ""
+    }
     let count = s.chars().count();
     let Some(offset) = char_offset(start, count) else {
         return -1;
@@ -344,6 +347,9 @@ pub(crate) fn register(m: &mut Module) {
     for t in [STR, CHAR] {
         reg(m, "split", &[STR, t], Reads, |_, a| {
             let (whole, d) = (s(a[0]), a[1].to_string());
+            if whole.is_empty() {
+                return Ok(vec![Dynamic::from(whole)].into()); // as Rhai, even for ""
+            }
             let parts: Array = whole
                 .split(d.as_str())
                 .map(|p| ImmutableString::from(p).into())
@@ -366,6 +372,9 @@ pub(crate) fn register(m: &mut Module) {
     });
     for (find, with) in [(STR, STR), (STR, CHAR), (CHAR, STR), (CHAR, CHAR)] {
         reg(m, "replace", &[STR, find, with], Changes, |_, a| {
+            if s(a[0]).is_empty() {
+                return Ok(Dynamic::UNIT); // as Rhai, even when replacing ""
+            }
             *a[0] = text(s(a[0]).replace(&a[1].to_string(), &a[2].to_string()))?;
             Ok(Dynamic::UNIT)
         });
@@ -688,6 +697,9 @@ fn reduce(ctx: &NativeCallContext, a: &mut [&mut Dynamic], initial: Dynamic) -> 
 /// Rhai's `sort()` without a comparer: integers, floats, strings, characters or booleans
 /// are sorted, an array of `()` is left as it is, anything else is an error.
 fn sort(arr: &mut Array) -> Res<()> {
+    if arr.len() < 2 {
+        return Ok(());
+    }
     let Some(first) = arr.first() else {
         return Ok(());
     };
@@ -825,7 +837,9 @@ mod tests {
             "[1] in [[1]]", "[1, [2]].index_of([2])", "[1, 2, 3].index_of(|x| x > 1)", "[1].index_of(|x| x > 5)",
             "[#{a: 1} == #{a: 1}]",
             "let a = [0.0, -0.0]; a.sort(); a", "let a = [2.0, 1.0]; a.sort(); a", 
-            "let a = [(), ()]; a.sort(); a", "let a = [5]; a.sort(); a",
+            "let a = [(), ()]; a.sort(); a", "let a = [5]; a.sort(); a", "let a = [#{a: 1}]; a.sort(); a",
+            "let a = [[1]]; a.sort(); a", "\"\".split(\"\")", "\"\".split(\",\")", "\"\".index_of(\"\", -1)",
+            "\"\".index_of(\"\")", "\"ab\".index_of(\"\")", "let s = \"\"; s.replace(\"\", \"x\"); s",
             "2.7.floor", "2.2.ceiling", "2.5.round", "9223372036854775807.0.to_int()", "(-9.3e18).to_int()",
             "let s = \"banana\"; s.replace(\"a\", 'o'); s", "let s = \"banana\"; s.replace('a', \"oo\"); s",
             "\"abc\".starts_with('a')", "\"abc\".ends_with('c')", "'a'.to_upper()", "'Ä'.to_lower()", "'ß'.to_upper()",
