@@ -119,3 +119,36 @@ impl Table {
         i
     }
 }
+
+/// For the readers' tests: `rounds` deterministic variants of each of `docs`, each one or
+/// (in the second half of the rounds) two byte edits away, built from `alphabet`; only the
+/// variants that are still UTF-8.
+#[cfg(test)]
+pub(crate) fn mutations(docs: &[&str], alphabet: &[u8], rounds: usize, seed: u64) -> Vec<String> {
+    let mut state = seed;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    let mut out = Vec::new();
+    for src in docs {
+        for round in 0..rounds {
+            let mut m = src.as_bytes().to_vec();
+            for _ in 0..1 + 2 * round / rounds {
+                let at = next() % (m.len() + 1);
+                let c = alphabet[next() % alphabet.len()];
+                match next() % 3 {
+                    0 if at < m.len() => m[at] = c,
+                    1 if at < m.len() => {
+                        m.remove(at);
+                    }
+                    _ => m.insert(at, c),
+                }
+            }
+            out.extend(String::from_utf8(m));
+        }
+    }
+    out
+}

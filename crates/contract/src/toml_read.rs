@@ -44,7 +44,9 @@ pub(crate) fn parse(src: &str) -> R<Table> {
             Some(b'#') | Some(b'\n') | Some(b'\r') => {}
             Some(b'[') => current = p.header(&mut root)?,
             Some(_) => {
-                let table = walk(&mut root, &current);
+                let Some(table) = walk(&mut root, &current) else {
+                    return p.err("internal error: the reader lost its current table");
+                };
                 p.level = current.len();
                 p.keyval(table, false)?;
             }
@@ -56,18 +58,24 @@ pub(crate) fn parse(src: &str) -> R<Table> {
 
 /// The table at `path` (entry positions), which `header` has already created; an array of
 /// tables leads to its last element.
-fn walk<'t>(mut t: &'t mut Table, path: &[usize]) -> &'t mut Table {
+/// (`None` cannot happen: entries are only ever appended.)
+fn walk<'t>(mut t: &'t mut Table, path: &[usize]) -> Option<&'t mut Table> {
     for &i in path {
-        t = match &mut t.entries[i].node.val {
-            Val::Table(next) => next,
-            Val::TableArray(items) => match items.last_mut().map(|n| &mut n.val) {
-                Some(Val::Table(next)) => next,
-                _ => unreachable!("arrays of tables hold tables"),
-            },
-            _ => unreachable!("header paths lead through tables"),
-        };
+        t = table_in(&mut t.entries.get_mut(i)?.node)?;
     }
-    t
+    Some(t)
+}
+
+/// The table a node is, or the last element of an array of tables.
+fn table_in(node: &mut Node) -> Option<&mut Table> {
+    match &mut node.val {
+        Val::Table(t) => Some(t),
+        Val::TableArray(items) => match &mut items.last_mut()?.val {
+            Val::Table(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 struct Parser<'a> {
@@ -285,7 +293,9 @@ impl<'a> Parser<'a> {
             .map(|(k, _)| k.as_str())
             .collect::<Vec<_>>()
             .join(".");
-        let (last, parents) = key.split_last().expect("a key has a part");
+        let Some((last, parents)) = key.split_last() else {
+            return self.err("expected a key");
+        };
         let mut path = Vec::with_capacity(key.len());
         let mut t = root;
         for (k, ks) in parents {
@@ -300,22 +310,23 @@ impl<'a> Parser<'a> {
                 }
             };
             path.push(i);
-            t = match &mut t.entries[i].node.val {
+            match &t.entries[i].node.val {
                 Val::Table(next) if next.kind == TableKind::Inline => {
                     return Err(ReadError::new(
                         ks.0,
                         format!("`{k}` is an inline table; it cannot be extended"),
                     ))
                 }
-                Val::Table(next) => next,
-                Val::TableArray(items) => table_mut(items.last_mut().expect("never empty")),
+                Val::Table(_) | Val::TableArray(_) => {}
                 other => {
                     return Err(ReadError::new(
                         ks.0,
                         format!("`{k}` is already {}, not a table", other.describe()),
                     ))
                 }
-            };
+            }
+            t = table_in(&mut t.entries[i].node)
+                .ok_or_else(|| ReadError::new(ks.0, format!("`{k}` is not a table")))?;
         }
         let (k, ks) = last;
         let new_table = || Node {
@@ -390,9 +401,9 @@ impl<'a> Parser<'a> {
     fn value(&mut self) -> R<Node> {
         let start = self.i;
         let val = match self.peek() {
-            Some(b'"') if self.rest().starts_with("\"\"\"") => Val::Str(self.ml_basic_string()?),
+            Some(b'"') if self.rest().starts_with("\"\"\"") => Val::Str(self.ml_string(true)?),
             Some(b'"') => Val::Str(self.basic_string()?),
-            Some(b'\'') if self.rest().starts_with("'''") => Val::Str(self.ml_literal_string()?),
+            Some(b'\'') if self.rest().starts_with("'''") => Val::Str(self.ml_string(false)?),
             Some(b'\'') => Val::Str(self.literal_string()?),
             Some(b'[') => self.nested(Self::array, true)?,
             Some(b'{') => self.nested(Self::inline_table, false)?,
@@ -615,7 +626,9 @@ impl<'a> Parser<'a> {
         Ok(Some(run - 3))
     }
 
-    fn ml_basic_string(&mut self) -> R<String> {
+    /// A multi-line string after `"""` (`basic`: escapes apply) or `'''` (literal).
+    fn ml_string(&mut self, basic: bool) -> R<String> {
+        let quote = if basic { '"' } else { '\'' };
         self.i += 3;
         self.skip_first_newline()?;
         let mut out = String::new();
@@ -624,16 +637,16 @@ impl<'a> Parser<'a> {
                 return self.err("this multi-line string is not closed");
             };
             match c {
-                '"' => {
-                    if let Some(extra) = self.closing(b'"')? {
-                        out.extend(std::iter::repeat_n('"', extra));
+                c if c == quote => {
+                    if let Some(extra) = self.closing(quote as u8)? {
+                        out.extend(std::iter::repeat_n(quote, extra));
                         self.i += extra + 3;
                         return Ok(out);
                     }
-                    out.push('"');
+                    out.push(quote);
                     self.i += 1;
                 }
-                '\\' => out.extend(self.escape(true)?),
+                '\\' if basic => out.extend(self.escape(true)?),
                 '\n' => {
                     out.push('\n');
                     self.i += 1;
@@ -643,44 +656,11 @@ impl<'a> Parser<'a> {
                     out.push_str("\r\n");
                 }
                 c if is_control(c) => {
-                    return self.err("control characters must be escaped in a string")
-                }
-                c => {
-                    out.push(c);
-                    self.i += c.len_utf8();
-                }
-            }
-        }
-    }
-
-    fn ml_literal_string(&mut self) -> R<String> {
-        self.i += 3;
-        self.skip_first_newline()?;
-        let mut out = String::new();
-        loop {
-            let Some(c) = self.rest().chars().next() else {
-                return self.err("this multi-line string is not closed");
-            };
-            match c {
-                '\'' => {
-                    if let Some(extra) = self.closing(b'\'')? {
-                        out.extend(std::iter::repeat_n('\'', extra));
-                        self.i += extra + 3;
-                        return Ok(out);
-                    }
-                    out.push('\'');
-                    self.i += 1;
-                }
-                '\n' => {
-                    out.push('\n');
-                    self.i += 1;
-                }
-                '\r' => {
-                    self.newline()?;
-                    out.push_str("\r\n");
-                }
-                c if is_control(c) => {
-                    return self.err("control characters are not allowed in a literal string")
+                    return self.err(if basic {
+                        "control characters must be escaped in a string"
+                    } else {
+                        "control characters are not allowed in a literal string"
+                    })
                 }
                 c => {
                     out.push(c);
@@ -881,13 +861,6 @@ fn is_datetime(s: &str) -> bool {
     }
 }
 
-fn table_mut(node: &mut Node) -> &mut Table {
-    match &mut node.val {
-        Val::Table(t) => t,
-        _ => unreachable!("just made a table"),
-    }
-}
-
 /// Every table inside an inline table is complete as written.
 fn freeze(t: &mut Table) {
     t.kind = TableKind::Inline;
@@ -900,7 +873,9 @@ fn freeze(t: &mut Table) {
 
 /// `a.b.c = value` into `table`: `a` and `b` are tables made (or extended) by dotted keys.
 fn insert_dotted(mut table: &mut Table, mut key: Vec<(String, Span)>, value: Node) -> R<()> {
-    let (k, ks) = key.pop().expect("a key has a part");
+    let Some((k, ks)) = key.pop() else {
+        return Ok(()); // `key()` always has a part
+    };
     for (p, ps) in key {
         let i = match table.position(&p) {
             Some(i) => i,
@@ -931,7 +906,8 @@ fn insert_dotted(mut table: &mut Table, mut key: Vec<(String, Span)>, value: Nod
                 ))
             }
         };
-        table = table_mut(&mut table.entries[i].node);
+        table = table_in(&mut table.entries[i].node)
+            .ok_or_else(|| ReadError::new(ps.0, format!("`{p}` is not a table")))?;
     }
     if table.position(&k).is_some() {
         return Err(ReadError::new(ks.0, format!("key `{k}` is defined twice")));
@@ -1141,37 +1117,15 @@ mod tests {
     #[test]
     fn mutations_agree_with_the_toml_crate() {
         let alphabet: &[u8] = b" \t\n\r#=.,[]{}\"'\\_-+0123456789abeEfinxotuTZ:";
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let mut checked = 0;
-        for src in VALID {
-            let bytes = src.as_bytes();
-            for round in 0..ROUNDS {
-                let mut m = bytes.to_vec();
-                // One edit in the first half of the rounds, two in the second.
-                for _ in 0..1 + 2 * round / ROUNDS {
-                    let at = (next() as usize) % (m.len() + 1);
-                    let c = alphabet[(next() as usize) % alphabet.len()];
-                    match next() % 3 {
-                        0 if at < m.len() => m[at] = c,
-                        1 if at < m.len() => {
-                            m.remove(at);
-                        }
-                        _ => m.insert(at, c),
-                    }
-                }
-                if let Ok(s) = String::from_utf8(m) {
-                    check(&s);
-                    checked += 1;
-                }
-            }
+        let variants = crate::doc::mutations(VALID, alphabet, ROUNDS, 0x2545_f491_4f6c_dd1d);
+        for s in &variants {
+            check(s);
         }
-        assert!(checked > 10_000, "only {checked} mutations checked");
+        assert!(
+            variants.len() > 10_000,
+            "only {} mutations checked",
+            variants.len()
+        );
     }
 
     #[test]
