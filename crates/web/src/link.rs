@@ -302,6 +302,10 @@ impl Link {
         }
         if self.sent_load.is_some() {
             self.queued_load = Some((run, text));
+            // The load ahead may be the opening run's copy, waiting for a worker the page has
+            // not started yet (it starts it shortly after the first ready render, and an edit
+            // in between cancels that): this run needs the worker now.
+            self.start_worker();
         } else {
             self.send(Request::Load { run, text });
         }
