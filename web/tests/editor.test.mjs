@@ -9,6 +9,8 @@ import {
   closeSuite,
   defaultSlug,
   editorText,
+  launch,
+  openPage,
   openPreset,
   openSuite,
   presetText,
@@ -16,6 +18,7 @@ import {
   readWarnings,
   scrubTo,
   setEditor,
+  startServer,
   state,
   waitStep,
   withBusy,
@@ -153,5 +156,36 @@ describe('editor', () => {
     // and after it, still alive
     await page.click('[data-testid="jump-end"]');
     await waitStep(page, before.total);
+  });
+});
+
+// The page starts its worker a moment after the first ready render; an edit that comes first
+// must not wait for that (test seam: the delayed start is pushed to 60 s).
+describe('an edit right after opening', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    await browser.context.addInitScript(() => {
+      window.__spoolscopeWorkerDelayMs = 60_000;
+    });
+  });
+  after(() => closeSuite({ server, browser }));
+
+  test('runs in a worker the edit starts', async () => {
+    const page = await openPage(browser.context, server.url);
+    const { text } = withBusy(presetText(defaultSlug()));
+    const want = cliOnText('run', text);
+    assert.ok(want.ok, 'the edited text runs in the CLI');
+    await setEditor(page, text);
+    await page.waitForFunction(
+      (t) => window.__spoolscope.ready && window.__spoolscope.total === t,
+      want.trace.events.length,
+      { timeout: 15_000 },
+    );
+    assert.deepEqual(page.consoleErrors, []);
+    await page.close();
   });
 });

@@ -30,7 +30,8 @@ const KEY_PRESET: &str = "spoolscope.preset.v1";
 /// The text version of the state the page opens with (see `AppState::new`).
 const OPENING_VERSION: u64 = 1;
 
-/// Milliseconds between the first ready render and starting the worker.
+/// Milliseconds between the first ready render and starting the worker
+/// (`window.__spoolscopeWorkerDelayMs` overrides it for the browser tests).
 const WORKER_START_DELAY_MS: u32 = 50;
 
 /// Milliseconds of typing pause before the scenario runs.
@@ -146,9 +147,9 @@ pub fn app() -> Html {
         let link = link.clone();
         use_effect_with(state.ready(), move |ready| {
             let start = ready.then(|| {
-                Timeout::new(WORKER_START_DELAY_MS, move || {
-                    link.borrow_mut().start_worker()
-                })
+                let delay =
+                    crate::link::test_seam_ms("__spoolscopeWorkerDelayMs", WORKER_START_DELAY_MS);
+                Timeout::new(delay, move || link.borrow_mut().start_worker())
             });
             move || drop(start)
         });

@@ -407,10 +407,16 @@ const WATCHDOG_MS: u32 = 30_000;
 
 /// [`WATCHDOG_MS`], or `window.__spoolscopeWatchdogMs` (the browser tests' seam).
 fn watchdog_ms() -> u32 {
+    test_seam_ms("__spoolscopeWatchdogMs", WATCHDOG_MS)
+}
+
+/// `window[name]` in milliseconds (a browser tests' seam, clamped to 0.1–600 s), else
+/// `default`.
+pub fn test_seam_ms(name: &str, default: u32) -> u32 {
     web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__spoolscopeWatchdogMs")).ok())
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str(name)).ok())
         .and_then(|v| v.as_f64())
-        .map_or(WATCHDOG_MS, |v| v.clamp(100.0, 600_000.0) as u32)
+        .map_or(default, |v| v.clamp(100.0, 600_000.0) as u32)
 }
 
 /// A `blob:` URL of the worker's module script: it imports the page's JavaScript glue and
