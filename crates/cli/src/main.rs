@@ -1,7 +1,7 @@
 //! `spoolscope`: runs a scenario and prints its trace (contract §4), or checks it.
 //!
 //! ```text
-//! spoolscope run FILE [--format text|json|mermaid]
+//! spoolscope run FILE [--format text|json|mermaid|svg|dsn]
 //! spoolscope check FILE
 //! ```
 //!
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use spoolscope_cli::{mermaid, text};
+use spoolscope_render::{dsn, mermaid, svg, text};
 use spoolscope_contract::scenario::MAX_SCENARIO_BYTES;
 use spoolscope_contract::{parse_scenario, Format, Pos, Scenario};
 
@@ -54,6 +54,10 @@ enum OutputFormat {
     Json,
     /// A Mermaid sequenceDiagram.
     Mermaid,
+    /// The sequence diagram as a standalone SVG file.
+    Svg,
+    /// Each report as an RFC 3464 delivery status notification (multipart/report).
+    Dsn,
 }
 
 /// Why the tool stopped before finishing.
@@ -106,6 +110,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 OutputFormat::Text => text::render(&run.trace),
                 OutputFormat::Json => run.trace.to_json(),
                 OutputFormat::Mermaid => mermaid::render(&run.trace),
+                OutputFormat::Svg => svg::render(&run.trace),
+                OutputFormat::Dsn => dsn::render(&run.trace),
             };
             write_stdout(&out)
         }

@@ -23,9 +23,7 @@ use crate::protocol::{
 
 // The CLI's wording of trace events (flags joined with `|`, `ref=`, decoded NDR codes), used
 // as is so that the page and `spoolscope run --format text` say the same thing.
-#[path = "../../cli/src/describe.rs"]
-#[allow(dead_code)]
-mod describe;
+use spoolscope_render::describe;
 
 /// No event / no call.
 const NONE: u32 = u32::MAX;
