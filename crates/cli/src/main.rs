@@ -17,9 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use spoolscope_render::{dsn, mermaid, svg, text};
+use spoolscope_cli::links;
+use spoolscope_contract::link;
 use spoolscope_contract::scenario::MAX_SCENARIO_BYTES;
 use spoolscope_contract::{parse_scenario, Format, Pos, Scenario};
+use spoolscope_render::{dsn, mermaid, svg, text};
 
 /// Simulates the MAPI spooler's outbound submission to transport providers.
 #[derive(Parser)]
@@ -44,6 +46,42 @@ enum Command {
         /// Scenario file (`.toml`, or `.json` / text starting with `{`).
         file: PathBuf,
     },
+    /// Print a link (links §1) that opens the scenario in the playground, with the hash and
+    /// recorded trace of its run.
+    Link {
+        /// Scenario file (`.toml`, or `.json` / text starting with `{`).
+        file: PathBuf,
+        /// The page's address, e.g. `https://example.org/spoolscope/` (empty: the fragment alone).
+        #[arg(long, default_value = "")]
+        base: String,
+        /// A link for an embed (`?embed=1`).
+        #[arg(long)]
+        embed: bool,
+        /// View options in link syntax, e.g. `step=12&sel=7&range=10-20&autoplay=1&panels=diagram,recipients`.
+        #[arg(long, default_value = "")]
+        view: String,
+    },
+    /// Check or re-record every link in files or directories (links §6).
+    Links {
+        #[command(subcommand)]
+        action: LinksAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum LinksAction {
+    /// Decode and replay every link; fail on any whose trace hash differs (exit 1).
+    Check {
+        /// Files or directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Rewrite every link's trace hash and recorded trace for this engine.
+    Record {
+        /// Files or directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,6 +104,8 @@ enum Failure {
     Input(String),
     /// Writing to stdout failed; exit status 1 (0 for a closed pipe, as `head` expects).
     Output(io::Error),
+    /// `links check` found links that do not replay as recorded; exit status 1.
+    Check,
 }
 
 fn main() -> ExitCode {
@@ -87,6 +127,7 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr(), "{line}");
             ExitCode::from(2)
         }
+        Err(Failure::Check) => ExitCode::from(1),
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Output(e)) => {
             let _ = writeln!(io::stderr(), "spoolscope: cannot write the output: {e}");
@@ -121,6 +162,153 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             spoolscope_script::build_transports(&scenario)
                 .map_err(|e| input.error(e.pos, &e.message))?;
             write_stdout(&format!("{}: ok ({})\n", input.name, summary(&scenario)))
+        }
+        Command::Link {
+            file,
+            base,
+            embed,
+            view,
+        } => {
+            let input = Input::load(file)?;
+            input.scenario()?;
+            let view = parse_view(view)?;
+            let fragment =
+                links::make(&input.text, &view).map_err(|e| input.error(e.pos, &e.message))?;
+            let query = if *embed { "?embed=1" } else { "" };
+            write_stdout(&format!("{base}{query}#{fragment}\n"))
+        }
+        Command::Links { action } => {
+            let (paths, record) = match action {
+                LinksAction::Check { paths } => (paths, false),
+                LinksAction::Record { paths } => (paths, true),
+            };
+            links_in(paths, record)
+        }
+    }
+}
+
+/// View options in link syntax (`step=12&sel=7`), read by the link parser itself.
+fn parse_view(view: &str) -> Result<link::View, Failure> {
+    let probe = format!("v=2&s=AQ&{view}");
+    match link::parse(&probe) {
+        Ok(Some(f)) if f.hash.is_none() && f.recorded.is_none() => Ok(f.view),
+        Ok(_) => Err(Failure::Input(
+            "spoolscope: --view takes view options only (step, sel, speed, theme, panels, range, autoplay, origin)".into(),
+        )),
+        Err(e) => Err(Failure::Input(format!("spoolscope: --view: {e}"))),
+    }
+}
+
+/// `spoolscope links check|record PATH…`.
+fn links_in(paths: &[PathBuf], record: bool) -> Result<(), Failure> {
+    let mut files = Vec::new();
+    for p in paths {
+        if !p.exists() {
+            return Err(Failure::Input(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+        collect_files(p, &mut files);
+    }
+    let mut report = String::new();
+    let (mut ok, mut bad) = (0usize, 0usize);
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue; // not text
+        };
+        let found = links::find(&text);
+        if found.is_empty() {
+            continue;
+        }
+        if record {
+            match links::rerecord_text(&text) {
+                Ok(again) => {
+                    if again != text {
+                        std::fs::write(path, again).map_err(Failure::Output)?;
+                        report.push_str(&format!(
+                            "{}: re-recorded {} link(s)\n",
+                            path.display(),
+                            found.len()
+                        ));
+                    }
+                    ok += found.len();
+                }
+                Err((line, e)) => {
+                    bad += 1;
+                    report.push_str(&format!("{}:{line}: {e}\n", path.display()));
+                }
+            }
+            continue;
+        }
+        for f in found {
+            let at = format!("{}:{}", path.display(), f.line);
+            match links::check(&f.fragment) {
+                Ok(links::Checked::Same { hash }) => {
+                    ok += 1;
+                    report.push_str(&format!("{at}: ok {hash}\n"));
+                }
+                Ok(links::Checked::Unrecorded) => {
+                    ok += 1;
+                    report.push_str(&format!("{at}: ok (records no trace)\n"));
+                }
+                Ok(links::Checked::Differs {
+                    recorded,
+                    now,
+                    first,
+                }) => {
+                    bad += 1;
+                    report.push_str(&format!(
+                        "{at}: the trace differs: recorded {recorded}, now {now}\n"
+                    ));
+                    if let Some(d) = first {
+                        let place = d
+                            .step
+                            .map_or("the final tables".to_string(), |s| format!("step {s}"));
+                        report.push_str(&format!(
+                            "    first difference at {place}\n    old: {}\n    new: {}\n",
+                            d.old, d.new
+                        ));
+                    }
+                }
+                Err(e) => {
+                    bad += 1;
+                    report.push_str(&format!("{at}: {e}\n"));
+                }
+            }
+        }
+    }
+    let verb = if record { "recorded" } else { "checked" };
+    report.push_str(&format!("links: {ok} {verb}, {bad} failed\n"));
+    write_stdout(&report)?;
+    if bad > 0 {
+        if record {
+            return Err(Failure::Input(
+                "spoolscope: some links could not be re-recorded".into(),
+            ));
+        }
+        return Err(Failure::Check);
+    }
+    Ok(())
+}
+
+/// Files under `path` (itself when a file), sorted, skipping build and VCS folders.
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    children.sort();
+    for c in children {
+        let skip = c
+            .file_name()
+            .is_some_and(|n| n == "target" || n == "node_modules" || n == ".git");
+        if !skip {
+            collect_files(&c, out);
         }
     }
 }

@@ -11,6 +11,8 @@
 pub mod consts;
 mod doc;
 mod json_read;
+pub mod json_write;
+pub mod link;
 pub mod scenario;
 pub mod time;
 mod toml_read;

@@ -553,23 +553,7 @@ impl Loaded {
     fn event_line(&self, i: usize) -> EventLine {
         let ev = &self.trace.events[i];
         let (from_lane, to_lane) = self.event_lanes[i];
-        let label = match ev.kind {
-            trace::EventKind::Call => describe::call(ev),
-            trace::EventKind::Return => describe::returned(ev),
-            trace::EventKind::Property => {
-                let mut s = describe::property(
-                    ev.property.as_deref().unwrap_or("?"),
-                    ev.recipient,
-                    ev.value.as_ref(),
-                );
-                if let Some(m) = &ev.message {
-                    s.push_str(&format!("  ({})", describe::one_line(m)));
-                }
-                s
-            }
-            trace::EventKind::Timer => describe::timer_event(ev),
-            trace::EventKind::Note => describe::one_line(ev.text.as_deref().unwrap_or("")),
-        };
+        let label = describe::label(ev);
         EventLine {
             seq: ev.seq,
             time: describe::time(ev.t),

@@ -10,7 +10,7 @@
 
 use spoolscope_contract::consts::{diag_name, reason_name};
 use spoolscope_contract::time::Millis;
-use spoolscope_contract::trace::{Event, PropValue, StatusEntry};
+use spoolscope_contract::trace::{Event, EventKind, PropValue, StatusEntry};
 
 /// `text` with control characters (newlines, tabs, escapes) written as Rust escapes.
 pub fn one_line(text: &str) -> String {
@@ -218,10 +218,32 @@ pub fn note_event(ev: &Event) -> String {
     format!("note {who}: {}", one_line(ev.text.as_deref().unwrap_or("")))
 }
 
+/// What the diagram draws for an event (on its arrow, or in its note): the call with its
+/// arguments, the return's results, the property change (with its message), the timer, or
+/// the note's text. The playground and the recorded trace of a link (`digest`) share it.
+pub fn label(ev: &Event) -> String {
+    match ev.kind {
+        EventKind::Call => call(ev),
+        EventKind::Return => returned(ev),
+        EventKind::Property => {
+            let mut s = property(
+                ev.property.as_deref().unwrap_or("?"),
+                ev.recipient,
+                ev.value.as_ref(),
+            );
+            if let Some(m) = &ev.message {
+                s.push_str(&format!("  ({})", one_line(m)));
+            }
+            s
+        }
+        EventKind::Timer => timer_event(ev),
+        EventKind::Note => one_line(ev.text.as_deref().unwrap_or("")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spoolscope_contract::trace::EventKind;
 
     #[test]
     fn submit_message_call_lists_its_arguments() {

@@ -7,7 +7,9 @@
 //! never fail: any trace, however odd, renders.
 
 pub mod describe;
+pub mod digest;
 pub mod dsn;
+pub mod hash;
 pub mod mermaid;
 pub mod svg;
 pub mod text;
