@@ -180,7 +180,10 @@ pub fn find(text: &str) -> Vec<Found> {
     let mut i = 0;
     while i + 3 <= bytes.len() {
         let at = &bytes[i..];
-        if at[0] == b'#' && (at.starts_with(b"#v=") || at.starts_with(b"#s=")) {
+        let value_follows = at
+            .get(3)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_');
+        if (at.starts_with(b"#v=") || at.starts_with(b"#s=")) && value_follows {
             let start = i + 1;
             let mut end = start;
             while end < bytes.len()
