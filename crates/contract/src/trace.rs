@@ -218,10 +218,11 @@ pub struct RunEnd {
 }
 
 impl Trace {
-    /// The contract's JSON, pretty-printed, newline-terminated.
+    /// The contract's JSON, pretty-printed, newline-terminated: what
+    /// `serde_json::to_string_pretty` prints for this type's `Serialize`, plus `\n`, written
+    /// by [`crate::json_write`] so that the page needs no JSON serializer.
     pub fn to_json(&self) -> String {
-        let mut s =
-            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        let mut s = crate::json_write::trace_pretty(self);
         s.push('\n');
         s
     }
