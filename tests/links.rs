@@ -148,3 +148,54 @@ fn the_twenty_recipient_link_fits_a_chat_message() {
     assert!(line.len() <= 2000, "{} characters", line.len());
     assert_eq!(link::FORMAT, f.format);
 }
+
+/// The book (links §5, §6): every chapter of `docs/book/src/SUMMARY.md` exists and embeds the
+/// playground at least once; every embed is made from its marker's scenario file and view,
+/// and replays to the hash it recorded. (The built book's HTML is checked again by
+/// `spoolscope links check` in the test command, after `mdbook build`.)
+#[test]
+fn every_book_embed_is_current_and_replays_to_its_recorded_hash() {
+    use spoolscope_cli::embeds;
+    let src = spoolscope_tests::workspace_dir().join("docs/book/src");
+    let summary = std::fs::read_to_string(src.join("SUMMARY.md")).expect("SUMMARY.md");
+    let chapters: Vec<&str> = summary
+        .lines()
+        .filter_map(|l| l.split_once("](").and_then(|(_, r)| r.split_once(')')))
+        .map(|(file, _)| file)
+        .collect();
+    assert!(chapters.len() >= 13, "{chapters:?}");
+    let (mut embedded, mut problems) = (0, Vec::new());
+    for chapter in &chapters {
+        let path = src.join(chapter);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let markers = embeds::markers(&text);
+        // The last chapter is about the tool itself; every other teaches with an embed.
+        if markers.is_empty() && *chapter != "using-spoolscope.md" {
+            problems.push(format!("{chapter}: no embedded playground"));
+        }
+        for (line, why) in embeds::stale(&path, &text) {
+            problems.push(format!("{chapter}:{line}: {why}"));
+        }
+        for f in links::find(&text) {
+            match links::check(&f.fragment) {
+                Ok(Checked::Same { .. }) => embedded += 1,
+                other => problems.push(format!("{chapter}:{}: {other:?}", f.line)),
+            }
+        }
+        assert_eq!(
+            markers.len(),
+            text.matches("<iframe class=\"spoolscope\"").count(),
+            "{chapter}: every embed has a marker"
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "re-record with `cargo run -q -p spoolscope-cli -- links record docs/book/src`:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        embedded >= 8,
+        "the book embeds the playground {embedded} times"
+    );
+}

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use spoolscope_cli::links;
+use spoolscope_cli::{embeds, links};
 use spoolscope_contract::link;
 use spoolscope_contract::scenario::MAX_SCENARIO_BYTES;
 use spoolscope_contract::{parse_scenario, Format, Pos, Scenario};
@@ -189,14 +189,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
 
 /// View options in link syntax (`step=12&sel=7`), read by the link parser itself.
 fn parse_view(view: &str) -> Result<link::View, Failure> {
-    let probe = format!("v=2&s=AQ&{view}");
-    match link::parse(&probe) {
-        Ok(Some(f)) if f.hash.is_none() && f.recorded.is_none() => Ok(f.view),
-        Ok(_) => Err(Failure::Input(
-            "spoolscope: --view takes view options only (step, sel, speed, theme, panels, range, autoplay, origin)".into(),
-        )),
-        Err(e) => Err(Failure::Input(format!("spoolscope: --view: {e}"))),
-    }
+    embeds::view_of(view).map_err(|e| Failure::Input(format!("spoolscope: --view: {e}")))
 }
 
 /// `spoolscope links check|record PATH…`.
@@ -217,12 +210,23 @@ fn links_in(paths: &[PathBuf], record: bool) -> Result<(), Failure> {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue; // not text
         };
+        let has_embeds = !embeds::markers(&text).is_empty();
         let found = links::find(&text);
-        if found.is_empty() {
+        if found.is_empty() && !has_embeds {
             continue;
         }
         if record {
-            match links::rerecord_text(&text) {
+            // The book's embeds are made again from their scenario files first (links §6).
+            let text_now = match embeds::refresh(path, &text) {
+                Ok(t) => t,
+                Err((line, e)) => {
+                    bad += 1;
+                    report.push_str(&format!("{}:{line}: {e}\n", path.display()));
+                    continue;
+                }
+            };
+            let found = links::find(&text_now);
+            match links::rerecord_text(&text_now) {
                 Ok(again) => {
                     if again != text {
                         std::fs::write(path, again).map_err(Failure::Output)?;
@@ -240,6 +244,10 @@ fn links_in(paths: &[PathBuf], record: bool) -> Result<(), Failure> {
                 }
             }
             continue;
+        }
+        for (line, why) in embeds::stale(path, &text) {
+            bad += 1;
+            report.push_str(&format!("{}:{line}: {why}\n", path.display()));
         }
         for f in found {
             let at = format!("{}:{}", path.display(), f.line);

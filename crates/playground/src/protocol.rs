@@ -28,6 +28,46 @@ pub enum Request {
     Frame(FrameRequest),
     /// Every field of one trace event, decoded. Answered by [`Response::Details`].
     Details { run: u64, seq: u64 },
+    /// The whole run in one of the export forms (links §6). Answered by [`Response::Export`].
+    Export { run: u64, kind: ExportKind },
+}
+
+/// What [`Request::Export`] asks for: the same bytes as `spoolscope run --format …`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The trace JSON of contract §4.
+    Json,
+    /// The Mermaid `sequenceDiagram`.
+    Mermaid,
+    /// The standalone SVG sequence diagram.
+    Svg,
+    /// Every report as an RFC 3464 DSN, mbox style.
+    Dsn,
+    /// The run's trace hash, a newline, then its recorded lines (links §3); the hash alone
+    /// when the lines are over the link limit.
+    Record,
+}
+
+impl ExportKind {
+    /// Every kind, in tag order.
+    pub const ALL: [ExportKind; 5] = [
+        ExportKind::Json,
+        ExportKind::Mermaid,
+        ExportKind::Svg,
+        ExportKind::Dsn,
+        ExportKind::Record,
+    ];
+
+    /// The file an export is saved as, and its media type.
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            ExportKind::Json => ("trace.json", "application/json"),
+            ExportKind::Mermaid => ("trace.mmd", "text/plain"),
+            ExportKind::Svg => ("trace.svg", "image/svg+xml"),
+            ExportKind::Dsn => ("reports.mbox", "application/mbox"),
+            ExportKind::Record => ("record.txt", "text/plain"),
+        }
+    }
 }
 
 /// What the worker answers.
@@ -41,6 +81,13 @@ pub enum Response {
     Frame(Frame),
     /// `None` when the run or the event does not exist (any more).
     Details(Option<Details>),
+    /// The outcome of [`Request::Export`]; `text` is `None` when run `run` is not loaded (any
+    /// more).
+    Export {
+        run: u64,
+        kind: ExportKind,
+        text: Option<String>,
+    },
 }
 
 /// A bad scenario or a script that failed while running, at a 1-based line and column of
@@ -347,6 +394,9 @@ pub struct Details {
     /// For SubmitMessage / EndMessage (call or return) and PR_RESPONSIBILITY changes: the
     /// recipients concerned, with the property before the call and after its return.
     pub responsibility: Vec<ResponsibilityChange>,
+    /// The reports this event produced, each as the RFC 3464 message `spoolscope run
+    /// --format dsn` writes for it (plain text, reports §1).
+    pub reports: Vec<String>,
 }
 
 #[cfg(test)]

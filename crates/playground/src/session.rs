@@ -16,9 +16,10 @@ use spoolscope_engine::tables::{Delta, RecipRow, Tables, XpId};
 use spoolscope_engine::{MessageState, RecipientState, Timeline};
 
 use crate::protocol::{
-    Activation, Details, DiagramItem, EventLine, Field, Frame, FrameRequest, InputError, Lifeline,
-    Marker, MarkerKind, MessageLine, RecipientLine, Request, Response, ResponsibilityChange,
-    StatusLine, Summary, TableRow, WarningItem, Window, MAX_LISTED_MESSAGES, SMALL_LAYOUT,
+    Activation, Details, DiagramItem, EventLine, ExportKind, Field, Frame, FrameRequest,
+    InputError, Lifeline, Marker, MarkerKind, MessageLine, RecipientLine, Request, Response,
+    ResponsibilityChange, StatusLine, Summary, TableRow, WarningItem, Window, MAX_LISTED_MESSAGES,
+    SMALL_LAYOUT,
 };
 
 // The CLI's wording of trace events (flags joined with `|`, `ref=`, decoded NDR codes), used
@@ -58,6 +59,11 @@ impl Session {
             }),
             Request::Frame(req) => self.frame(&req).map(Response::Frame),
             Request::Details { run, seq } => Some(Response::Details(self.details(run, seq))),
+            Request::Export { run, kind } => Some(Response::Export {
+                run,
+                kind,
+                text: self.export(run, kind),
+            }),
         }
     }
 
@@ -97,6 +103,29 @@ impl Session {
             return None;
         }
         l.details(seq)
+    }
+
+    /// Run `run` in an export form (links §6), or `None` when it is not the loaded run.
+    pub fn export(&self, run: u64, kind: ExportKind) -> Option<String> {
+        let l = self.loaded.as_ref().filter(|l| l.run == run)?;
+        let t = &l.trace;
+        Some(match kind {
+            ExportKind::Json => t.to_json(),
+            ExportKind::Mermaid => spoolscope_render::mermaid::render(t),
+            ExportKind::Svg => spoolscope_render::svg::render(t),
+            ExportKind::Dsn => spoolscope_render::dsn::render(t),
+            ExportKind::Record => {
+                let json = t.to_json();
+                let mut out = spoolscope_render::hash::of_json(&json);
+                drop(json);
+                let lines = spoolscope_render::digest::recorded(t);
+                if lines.len() <= spoolscope_contract::link::MAX_DECODED_BYTES {
+                    out.push('\n');
+                    out.push_str(&lines);
+                }
+                out
+            }
+        })
     }
 
     /// The loaded run's trace (for tests and the benchmark).
@@ -777,6 +806,10 @@ impl Loaded {
             title: self.title(i),
             fields,
             responsibility: self.responsibility(i, mi),
+            reports: (self.trace.reports.iter().enumerate())
+                .filter(|(_, r)| r.seq == seq)
+                .filter_map(|(k, _)| spoolscope_render::dsn::report(&self.trace, k))
+                .collect(),
         })
     }
 

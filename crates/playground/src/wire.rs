@@ -253,7 +253,7 @@ wire_struct! {
     }
     Field { name, value }
     ResponsibilityChange { index, name, before, after }
-    Details { run, seq, title, fields, responsibility }
+    Details { run, seq, title, fields, responsibility, reports }
 }
 
 impl Wire for DiagramItem {
@@ -308,6 +308,15 @@ impl Wire for TableRow {
     }
 }
 
+impl Wire for ExportKind {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(*self as u8);
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        ExportKind::ALL.get(usize::from(r.byte()?)).copied()
+    }
+}
+
 impl Wire for Request {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
@@ -325,6 +334,11 @@ impl Wire for Request {
                 run.put(out);
                 seq.put(out);
             }
+            Request::Export { run, kind } => {
+                out.push(3);
+                run.put(out);
+                kind.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -337,6 +351,10 @@ impl Wire for Request {
             2 => Some(Request::Details {
                 run: Wire::get(r)?,
                 seq: Wire::get(r)?,
+            }),
+            3 => Some(Request::Export {
+                run: Wire::get(r)?,
+                kind: Wire::get(r)?,
             }),
             _ => None,
         }
@@ -359,6 +377,12 @@ impl Wire for Response {
                 out.push(2);
                 d.put(out);
             }
+            Response::Export { run, kind, text } => {
+                out.push(3);
+                run.put(out);
+                kind.put(out);
+                text.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -369,6 +393,11 @@ impl Wire for Response {
             }),
             1 => Some(Response::Frame(Wire::get(r)?)),
             2 => Some(Response::Details(Wire::get(r)?)),
+            3 => Some(Response::Export {
+                run: Wire::get(r)?,
+                kind: Wire::get(r)?,
+                text: Wire::get(r)?,
+            }),
             _ => None,
         }
     }

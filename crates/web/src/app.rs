@@ -4,15 +4,18 @@
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::{Interval, Timeout};
+use spoolscope_contract::link::{Panel, View};
 use spoolscope_playground::presets::{self, DEFAULT_PRESET};
-use spoolscope_playground::protocol::{Response, Window};
+use spoolscope_playground::protocol::{ExportKind, Response, Window};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 use crate::components::details::DetailsPanel;
 use crate::components::diagram::Diagram;
+use crate::components::divergence::DivergenceNotice;
 use crate::components::editor::Editor;
+use crate::components::exports::Exports;
 use crate::components::help::Help;
 use crate::components::player::{Player, PlayerCommand};
 use crate::components::presets::PresetGallery;
@@ -79,26 +82,38 @@ fn preset_in_hash(hash: &str) -> Option<&str> {
         .find_map(|kv| kv.strip_prefix("preset="))
 }
 
-/// The state the page opens with from a share link (`#s=…`, decoded by `crate::start`): the
-/// shared text, which is not saved here until it is edited; or, when the link cannot be
-/// decoded, what the page would open with anyway, with a notice saying why (contract §5).
-pub fn shared_state(decoded: Result<String, String>) -> AppState {
+/// The state the page opens with from a share link (decoded by `crate::start`): the shared
+/// text, which is not saved here until it is edited, put where the link says once it has run;
+/// or, when the link cannot be opened, what the page would open with anyway, with a notice
+/// saying why (contract §5, links §4).
+pub fn shared_state(decoded: Result<Option<crate::share::Opened>, String>) -> AppState {
     match decoded {
-        Ok(text) => {
-            let preset = presets::slug_of(&text).unwrap_or_default().to_string();
-            let notice = crate::state::SHARED_NOTICE.to_string();
-            let mut state = AppState::new(text, preset, false, Some(notice));
-            state.persist = false;
+        Ok(Some(opened)) => {
+            let mut state = AppState::new(String::new(), String::new(), false, None);
+            state.text_version = 0; // open_link makes it the opening version, 1
+            state.open_link(opened, Some(crate::state::SHARED_NOTICE.to_string()));
             state
         }
+        Ok(None) => initial_state(),
         Err(reason) => {
             let mut state = initial_state();
             state.notice = Some(format!(
-                "This share link cannot be opened: {reason}. Your saved scenario is shown instead."
+                "This link cannot be opened: {reason}. Your saved scenario is shown instead."
             ));
             state
         }
     }
+}
+
+/// True when the page's address asks for the embed (`?embed=1`, links §5).
+pub fn embed_requested() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .any(|kv| kv == "embed=1")
+        })
 }
 
 thread_local! {
@@ -117,6 +132,8 @@ pub fn action_of(response: Response) -> Action {
         Response::Loaded { run, result } => Action::Loaded(run, result),
         Response::Frame(f) => Action::Frame(f),
         Response::Details(d) => Action::Details(d),
+        // Exports go to whoever asked for them (`Link::export`), never here.
+        Response::Export { run, text, .. } => Action::Recorded(run, text),
     }
 }
 
@@ -189,11 +206,16 @@ pub fn app() -> Html {
                     let hash = web_sys::window()
                         .and_then(|w| w.location().hash().ok())
                         .unwrap_or_default();
-                    if let Some(payload) = crate::share::payload_in_hash(&hash) {
-                        let (dispatcher, payload) = (dispatcher.clone(), payload.to_string());
+                    if crate::share::is_link(&hash) {
+                        let dispatcher = dispatcher.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            let text = crate::share::unpack(&payload).await;
-                            dispatcher.dispatch(Action::OpenShared(text));
+                            match crate::share::open(&hash).await {
+                                Ok(Some(opened)) => {
+                                    dispatcher.dispatch(Action::OpenShared(Ok(opened)))
+                                }
+                                Ok(None) => {}
+                                Err(why) => dispatcher.dispatch(Action::OpenShared(Err(why))),
+                            }
                         });
                     } else if let Some(slug) = preset_in_hash(&hash) {
                         dispatcher.dispatch(Action::PickPreset(slug.to_string()));
@@ -226,6 +248,146 @@ pub fn app() -> Html {
         use_effect_with((state.run(), state.selected), move |(run, seq)| {
             if let (Some(run), Some(seq)) = (run, seq) {
                 link.borrow_mut().details(*run, *seq);
+            }
+        });
+    }
+    // Effect: check a link's run against what it recorded (links §3), once its view is on.
+    {
+        let link = link.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.record_wanted(), move |run| {
+            if let Some(run) = *run {
+                link.borrow_mut().export(
+                    run,
+                    ExportKind::Record,
+                    Box::new(move |text| dispatcher.dispatch(Action::Recorded(run, text))),
+                );
+            }
+        });
+    }
+    // Effect: the theme a link names (links §1) is the page's `data-theme`.
+    {
+        use_effect_with(state.theme, move |theme| {
+            let root = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element());
+            if let (Some(root), Some(theme)) = (root, theme) {
+                let _ = root.set_attribute("data-theme", theme.as_str());
+            }
+        });
+    }
+    // Embed (links §5): the postMessage API and the "Open in Spoolscope" address.
+    let origin = use_memo((), |_| crate::embed::origin_of_address());
+    let embed_run = use_mut_ref(|| (0u64, None::<js_sys::Array>));
+    // Effect: commands from the embedding window (only it, and only `origin` when set).
+    {
+        let dispatcher = state.dispatcher();
+        let origin = origin.clone();
+        use_effect_with(state.embed, move |embed| {
+            let listener = embed.then(web_sys::window).flatten().map(|window| {
+                EventListener::new(&window, "message", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                        return;
+                    };
+                    let origin = origin.as_deref();
+                    if !crate::embed::trusted(e, origin) {
+                        return; // another window or origin: ignored, not answered
+                    }
+                    embed_command(crate::embed::command(&e.data()), &dispatcher, origin);
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    // Effect: after each run, its trace (for `step` events) and the `ready` event.
+    {
+        let link = link.clone();
+        let origin = origin.clone();
+        let embed_run = embed_run.clone();
+        let (total, step) = (state.total(), state.step);
+        let title = state
+            .summary
+            .as_ref()
+            .map(|s| s.title.clone())
+            .unwrap_or_default();
+        let run = state
+            .run()
+            .filter(|_| state.embed && crate::embed::embedded());
+        use_effect_with(run, move |run| {
+            if let Some(run) = *run {
+                link.borrow_mut().export(
+                    run,
+                    ExportKind::Json,
+                    Box::new(move |json| {
+                        let Some(json) = json else { return };
+                        let hash = spoolscope_render::hash::of_json(&json);
+                        *embed_run.borrow_mut() = (run, crate::embed::events_of(&json));
+                        let ready = crate::embed::Outgoing::Ready {
+                            total,
+                            step,
+                            title: &title,
+                            hash: &hash,
+                        };
+                        crate::embed::post(&ready, None, origin.as_deref());
+                    }),
+                );
+            }
+        });
+    }
+    // Effect: a `step` event for every step shown once the run's trace is here.
+    {
+        let origin = origin.clone();
+        let embed_run = embed_run.clone();
+        let shown = state
+            .frame
+            .as_ref()
+            .map(|f| (f.run, f.step))
+            .filter(|_| state.embed);
+        let total = state.total();
+        use_effect_with(shown, move |shown| {
+            if let Some((run, step)) = *shown {
+                let held = embed_run.borrow();
+                if let (r, Some(events)) = &*held {
+                    if *r == run {
+                        let event = match step {
+                            0 => JsValue::NULL,
+                            n => events.get((n - 1) as u32),
+                        };
+                        let message = crate::embed::Outgoing::Step { step, total };
+                        crate::embed::post(&message, Some(&event), origin.as_deref());
+                    }
+                }
+            }
+        });
+    }
+    // Effect: the scenario's error, as an `error` event.
+    {
+        let origin = origin.clone();
+        let error = state.error.clone().filter(|_| state.embed);
+        use_effect_with(error, move |error| {
+            if let Some(e) = error {
+                let message = crate::embed::Outgoing::Error {
+                    message: &e.message,
+                    line: Some(e.line),
+                    col: Some(e.col),
+                };
+                crate::embed::post(&message, None, origin.as_deref());
+            }
+        });
+    }
+    // Effect: the link "Open in Spoolscope" opens (the text as a link, made once per text).
+    let full_link = use_state(String::new);
+    {
+        let full_link = full_link.clone();
+        let text = state.text.clone();
+        let embed = state.embed;
+        use_effect_with(state.text_version, move |_| {
+            if embed {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(fragment) = crate::share::make(&text, None, &View::default()).await {
+                        full_link.set(fragment);
+                    }
+                });
             }
         });
     }
@@ -286,26 +448,88 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         use_callback((), move |_: (), _| dispatcher.dispatch(Action::ToggleHelp))
     };
-    // Share: compress the text (the browser does it, asynchronously), put the link on the
-    // clipboard and in the address. Stable across renders but for the text it shares.
-    let on_share = {
+    // Share: the worker's record of the run (hash and lines), then the browser compresses the
+    // text and the lines; the link (or, for an embed snippet, its iframe) goes on the clipboard
+    // and the link in the address (links §1, §5).
+    let share = {
         let dispatcher = state.dispatcher();
+        let link = link.clone();
+        let view = View {
+            step: (state.step < state.total()).then_some(state.step),
+            selected: state.selected,
+            speed: (state.speed != crate::state::DEFAULT_SPEED)
+                .then(|| crate::state::SPEEDS.get(state.speed).map(|s| s.0))
+                .flatten(),
+            theme: state.theme,
+            ..View::default()
+        };
+        let ran = state
+            .run()
+            .filter(|r| *r == state.text_version && state.error.is_none());
+        let title = state
+            .summary
+            .as_ref()
+            .map(|s| s.title.clone())
+            .unwrap_or_default();
         use_callback(
-            (state.text_version, state.text.clone()),
-            move |_: (), (version, text)| {
-                let (dispatcher, version, text) = (dispatcher.clone(), *version, text.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    match crate::share::pack(&text).await {
-                        Ok(payload) => {
-                            let url = format!("{}#s={payload}", crate::share::page_address());
-                            let copied = crate::share::copy(&url).await;
-                            dispatcher.dispatch(Action::Shared(version, payload, copied));
+            (state.text_version, state.text.clone(), view, ran, title),
+            move |snippet: bool, (version, text, view, ran, title)| {
+                let (dispatcher, version, text, view, title) = (
+                    dispatcher.clone(),
+                    *version,
+                    text.clone(),
+                    view.clone(),
+                    title.clone(),
+                );
+                let finish = move |record: Option<String>| {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        match crate::share::make(&text, record.as_deref(), &view).await {
+                            Ok(fragment) => {
+                                let page = crate::share::page_address();
+                                let copied = if snippet {
+                                    crate::share::copy(&crate::share::embed_snippet(
+                                        &page, &fragment, &title,
+                                    ))
+                                    .await
+                                } else {
+                                    crate::share::copy(&format!("{page}#{fragment}")).await
+                                };
+                                dispatcher.dispatch(Action::Shared(version, fragment, copied));
+                            }
+                            Err(reason) => dispatcher.dispatch(Action::ShareFailed(reason)),
                         }
-                        Err(reason) => dispatcher.dispatch(Action::ShareFailed(reason)),
+                    });
+                };
+                match ran {
+                    Some(run) => {
+                        link.borrow_mut()
+                            .export(*run, ExportKind::Record, Box::new(finish))
                     }
-                });
+                    None => finish(None),
+                }
             },
         )
+    };
+    let on_share = share.reform(|()| false);
+    let on_snippet = share.reform(|()| true);
+    // Exports: the worker renders the run; the browser saves the file.
+    let on_export = {
+        let link = link.clone();
+        let dispatcher = state.dispatcher();
+        use_callback(state.run(), move |kind: ExportKind, run| {
+            let Some(run) = *run else {
+                return;
+            };
+            let dispatcher = dispatcher.clone();
+            link.borrow_mut().export(
+                run,
+                kind,
+                Box::new(move |text| match text {
+                    Some(text) => crate::share::download(kind.file().0, kind.file().1, &text),
+                    None => dispatcher.dispatch(Action::ShareFailed("that run is gone".into())),
+                }),
+            );
+        })
     };
     let on_edit = {
         let dispatcher = state.dispatcher();
@@ -400,6 +624,87 @@ pub fn app() -> Html {
         .map(|s| s.title.clone())
         .unwrap_or_default();
 
+    if state.embed {
+        let panels = state.panels;
+        let show = |p: Panel| panels.contains(p);
+        let page = crate::share::page_address();
+        let base = page.split('?').next().unwrap_or(&page).to_string();
+        let mut open = format!("{base}#{}", *full_link);
+        if !full_link.is_empty() {
+            open.push_str(&format!("&step={shown}"));
+            if let Some(seq) = state.selected {
+                open.push_str(&format!("&sel={seq}"));
+            }
+        }
+        let (low, high) = state.bounds();
+        return html! {
+            <div class="page embed" data-testid="embed">
+                <header class="embed-top">
+                    <span class="scenario-title" data-testid="title">{title}</span>
+                    if state.range.is_some() {
+                        <span class="tag" data-testid="range" title="This embed shows these steps only">
+                            {format!("steps {low}–{high}")}
+                        </span>
+                    }
+                    <a class="open-full" data-testid="open-full" href={open} target="_blank"
+                        rel="noopener noreferrer">{"Open in Spoolscope ↗"}</a>
+                </header>
+                if let Some(n) = &state.notice {
+                    if n.as_str() != crate::state::SHARED_NOTICE {
+                        <p class="notice" role="status">{n.clone()}</p>
+                    }
+                }
+                if let Some(d) = state.divergence.clone() {
+                    <DivergenceNotice divergence={d} on_jump={on_seek.clone()} />
+                }
+                <Player step={shown} total={state.total()} playing={state.playing}
+                    speed={state.speed} time={AttrValue::from(time)}
+                    end_time={AttrValue::from(summary.as_ref().map(|s| s.end_time.clone()).unwrap_or_default())}
+                    markers={markers} current={frame.as_ref().and_then(|f| f.current.clone())}
+                    on_command={on_command} />
+                if show(Panel::Diagram) {
+                    <div class="diagram-and-details">
+                        <Diagram lifelines={lifelines} frame={frame.clone()} follow={state.follow}
+                            selected={state.selected} on_select={on_select}
+                            on_scroll={on_diagram_scroll} />
+                        if let Some(seq) = state.selected {
+                            <DetailsPanel seq={seq} details={state.details.clone()}
+                                on_close={on_close_details} on_jump={on_seek.clone()} />
+                        }
+                    </div>
+                }
+                if show(Panel::Recipients) {
+                    <Recipients frame={frame.clone()}
+                        rows={summary.as_ref().map(|s| s.table_rows).unwrap_or(0)}
+                        recipients={summary.as_ref().map(|s| s.recipients).unwrap_or(0)}
+                        on_scroll={on_table_scroll} />
+                }
+                if show(Panel::Queue) || show(Panel::Status) || show(Panel::Warnings) {
+                    <div class="bottom">
+                        if show(Panel::Queue) {
+                            <Queue queue={queue} queue_total={frame.as_ref().map(|f| f.queue_total).unwrap_or(0)}
+                                messages={messages} message_total={summary.as_ref().map(|s| s.messages).unwrap_or(0)} />
+                        }
+                        if show(Panel::Status) {
+                            <StatusRows rows={status_rows} />
+                        }
+                        if show(Panel::Warnings) {
+                            <Warnings warnings={warnings} step={shown} on_jump={on_seek} />
+                        }
+                    </div>
+                }
+                if show(Panel::Editor) {
+                    <Editor text={AttrValue::from(state.text.clone())} error={state.error.clone()}
+                        running={running} modified={false} on_edit={on_edit}
+                        on_share={on_share} readonly={true} />
+                }
+                if state.help {
+                    <Help on_close={on_close_help} />
+                }
+            </div>
+        };
+    }
+
     html! {
         <div class="page">
             <header class="top">
@@ -417,9 +722,13 @@ pub fn app() -> Html {
                     running={running} modified={state.modified} on_edit={on_edit}
                     on_share={on_share} />
                 <div class="run">
+                    if let Some(d) = state.divergence.clone() {
+                        <DivergenceNotice divergence={d} on_jump={on_seek.clone()} />
+                    }
                     if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty()) {
                         <p class="about">{s.description.clone()}</p>
                     }
+                    <Exports ready={summary.is_some()} on_snippet={on_snippet} on_export={on_export} />
                     <Player step={shown} total={state.total()} playing={state.playing}
                         speed={state.speed} time={AttrValue::from(time)}
                         end_time={AttrValue::from(summary.as_ref().map(|s| s.end_time.clone()).unwrap_or_default())}
@@ -455,6 +764,52 @@ pub fn app() -> Html {
                 <Help on_close={on_close_help} />
             }
         </div>
+    }
+}
+
+/// Does what a command of the embedding page asks, or answers with an `error` event.
+fn embed_command(
+    command: Result<crate::embed::Command, String>,
+    dispatcher: &UseReducerDispatcher<AppState>,
+    origin: Option<&str>,
+) {
+    use crate::embed::{post, Command, Outgoing};
+    let error = |message: &str| {
+        let e = Outgoing::Error {
+            message,
+            line: None,
+            col: None,
+        };
+        post(&e, None, origin);
+    };
+    match command {
+        Err(why) => error(&why),
+        Ok(Command::LoadText(text)) => dispatcher.dispatch(Action::OpenText(text)),
+        Ok(Command::LoadLink(fragment)) => {
+            let dispatcher = dispatcher.clone();
+            let origin = origin.map(str::to_string);
+            wasm_bindgen_futures::spawn_local(async move {
+                let error = |message: &str| {
+                    let e = Outgoing::Error {
+                        message,
+                        line: None,
+                        col: None,
+                    };
+                    post(&e, None, origin.as_deref());
+                };
+                match crate::share::open(&fragment).await {
+                    Ok(Some(opened)) => dispatcher.dispatch(Action::OpenShared(Ok(opened))),
+                    Ok(None) => error("`load`: that link carries no scenario (`s=`)"),
+                    Err(why) => {
+                        error(&format!("`load`: the link cannot be opened: {why}"));
+                        dispatcher.dispatch(Action::OpenShared(Err(why)));
+                    }
+                }
+            });
+        }
+        Ok(Command::Seek(step)) => dispatcher.dispatch(Action::Seek(step)),
+        Ok(Command::Play) => dispatcher.dispatch(Action::Play),
+        Ok(Command::Pause) => dispatcher.dispatch(Action::Pause),
     }
 }
 

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod components;
+pub mod embed;
 pub mod link;
 pub mod share;
 pub mod state;
@@ -39,15 +40,18 @@ pub fn start() {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    match share::payload_in_hash(&hash) {
+    let embed = app::embed_requested();
+    if share::is_link(&hash) {
         // A share link: the browser decompresses it asynchronously (a few milliseconds).
-        Some(payload) => {
-            let payload = payload.to_string();
-            wasm_bindgen_futures::spawn_local(async move {
-                open(app::shared_state(share::unpack(&payload).await));
-            });
-        }
-        None => open(app::initial_state()),
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut state = app::shared_state(share::open(&hash).await);
+            state.embed = embed;
+            open(state);
+        });
+    } else {
+        let mut state = app::initial_state();
+        state.embed = embed;
+        open(state);
     }
 }
 

@@ -20,7 +20,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_worker::{Spawnable, WorkerBridge};
 use spoolscope_playground::presets;
-use spoolscope_playground::protocol::{FrameRequest, InputError, Request, Response};
+use spoolscope_playground::protocol::{ExportKind, FrameRequest, InputError, Request, Response};
 use spoolscope_playground::session::Session;
 use wasm_bindgen::JsValue;
 
@@ -28,6 +28,9 @@ use crate::worker::EngineWorker;
 
 /// Where answers go.
 type Handler = Rc<dyn Fn(Response)>;
+
+/// Who waits for an export: called once with its text (`None`: that run is gone).
+pub type ExportDone = Box<dyn FnOnce(Option<String>)>;
 
 /// Requests in flight and waiting.
 #[derive(Default)]
@@ -67,6 +70,8 @@ pub struct Link {
     /// A new worker replaced a stuck one: once it has the run, it is asked for the frame the
     /// page wants.
     restarted: bool,
+    /// Exports asked for, by run and kind, oldest first: answers come in order.
+    exports: Vec<(u64, ExportKind, ExportDone)>,
     /// The link itself, for the worker's callback.
     me: Weak<RefCell<Link>>,
 }
@@ -121,9 +126,17 @@ impl Link {
                 };
                 let handler = {
                     let mut l = link.borrow_mut();
-                    if !l.answered(&response) {
+                    let deliver = l.answered(&response);
+                    let done = l.export_done(&response);
+                    drop(l);
+                    if let Some((done, text)) = done {
+                        done(text);
                         return;
                     }
+                    if !deliver {
+                        return;
+                    }
+                    let mut l = link.borrow_mut();
                     match l.handler.clone() {
                         Some(h) => h,
                         None => {
@@ -225,6 +238,10 @@ impl Link {
         self.last_frame = None;
         self.restarted = true;
         self.details_sent = None;
+        // The new worker never saw these requests: their askers get nothing.
+        for (_, _, done) in self.exports.drain(..) {
+            gloo_timers::callback::Timeout::new(0, move || done(None)).forget();
+        }
         self.shadow_load = None;
         self.local = None;
         if let Some((run, text)) = self.good_load.clone() {
@@ -347,6 +364,31 @@ impl Link {
         }
     }
 
+    /// Asks for run `run` in an export form; `done` gets the text (later, never inside this
+    /// call).
+    pub fn export(&mut self, run: u64, kind: ExportKind, done: ExportDone) {
+        if let Some(local) = &mut self.local {
+            let text = local.export(run, kind);
+            gloo_timers::callback::Timeout::new(0, move || done(text)).forget();
+            return;
+        }
+        self.exports.push((run, kind, done));
+        self.send(Request::Export { run, kind });
+    }
+
+    /// The waiting export an answer is for, with its text.
+    fn export_done(&mut self, response: &Response) -> Option<(ExportDone, Option<String>)> {
+        let Response::Export { run, kind, text } = response else {
+            return None;
+        };
+        let i = self
+            .exports
+            .iter()
+            .position(|(r, k, _)| r == run && k == kind)?;
+        let (_, _, done) = self.exports.remove(i);
+        Some((done, text.clone()))
+    }
+
     /// True while the worker runs a scenario the page waits for.
     pub fn busy(&self) -> bool {
         (self.sent_load.is_some() && self.shadow_load.is_none()) || self.queued_load.is_some()
@@ -396,6 +438,8 @@ impl Link {
                 }
             }
             Response::Details(_) => self.details_sent = None,
+            // Handed to whoever asked (`export_done`), not to the page's handler.
+            Response::Export { .. } => deliver = false,
         }
         deliver
     }

@@ -1,18 +1,17 @@
-//! Share links: `#s=PAYLOAD`, where PAYLOAD is the scenario text compressed with raw DEFLATE
-//! and written in base64url without padding. The browser does the compression
-//! (`CompressionStream("deflate-raw")`), so the page's wasm carries no compressor.
+//! Share links (links §1–§4): `#v=2&s=SCENARIO&h=HASH&t=RECORDED&step=…`, read and written by
+//! `spoolscope_contract::link`; the two compressed parts are raw DEFLATE in base64url. The
+//! browser does the (de)compression (`CompressionStream("deflate-raw")`), so the page's wasm
+//! carries no compressor.
 //!
-//! Decoding is strict: a payload that is not base64url, not valid DEFLATE, not UTF-8 or
-//! larger than the scenario size limit is an error with a reason, which the page shows as a
-//! notice while it opens the saved scenario instead (contract §5).
+//! Decoding is strict: a link that is malformed, of a newer format, not base64url, not valid
+//! DEFLATE, not UTF-8 or over 64 KiB decoded is an error with a reason, which the page shows
+//! as a notice while it opens the saved scenario instead (contract §5, links §4).
 
 use js_sys::{Array, Reflect, Uint8Array};
+use spoolscope_contract::link::{self, LinkError, View};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair};
-
-/// The largest scenario a link may carry: the scenario file limit (contract §5, 4 MiB).
-pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
 
 // No JavaScript file of our own (it would be one more module for the page to fetch before it
 // starts): the browser's objects are reached through js-sys and web-sys. CompressionStream and
@@ -39,86 +38,117 @@ fn stream_of(bytes: &[u8]) -> Result<ReadableStream, String> {
         .map_err(|_| "the browser could not read it".to_string())
 }
 
+/// Why a stream did not give its bytes.
+enum Through {
+    /// More than the limit: the stream was cancelled there (a DEFLATE bomb stops early).
+    TooBig,
+    /// The input is not valid DEFLATE.
+    Damaged,
+    /// The browser lacks something, in words.
+    Browser(String),
+}
+
 /// Runs `bytes` through `class` ("CompressionStream" or "DecompressionStream"), keeping at most
 /// `limit` bytes of output.
-async fn through(class: &str, bytes: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let damaged = || "its compressed data is damaged or cut short".to_string();
-    let output = stream_of(bytes)?.pipe_through(&transform(class)?);
+async fn through(class: &str, bytes: &[u8], limit: usize) -> Result<Vec<u8>, Through> {
+    let output = stream_of(bytes)
+        .and_then(|s| Ok(s.pipe_through(&transform(class)?)))
+        .map_err(Through::Browser)?;
     let reader: ReadableStreamDefaultReader = output.get_reader().unchecked_into();
     let mut out = Vec::new();
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(|_| damaged())?;
-        if get(&chunk, "done")?.is_truthy() {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| Through::Damaged)?;
+        if get(&chunk, "done").map_err(Through::Browser)?.is_truthy() {
             return Ok(out);
         }
-        let value = Uint8Array::new(&get(&chunk, "value")?);
+        let value = Uint8Array::new(&get(&chunk, "value").map_err(Through::Browser)?);
         if out.len() + value.length() as usize > limit {
             let _ = reader.cancel();
-            return Err(format!("it holds more than {} MiB", limit >> 20));
+            return Err(Through::TooBig);
         }
         out.extend_from_slice(&value.to_vec());
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding.
-fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
-        }
-    }
-    out
+/// A link opened from an address: its scenario text and what it recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    pub text: String,
+    /// 1 or `link::FORMAT`.
+    pub format: u32,
+    /// The trace hash recorded with the link.
+    pub hash: Option<String>,
+    /// The recorded trace lines (links §3).
+    pub recorded: Option<String>,
+    pub view: View,
 }
 
-/// base64url with or without padding; `None` for anything else.
-fn decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = B64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    // A single leftover character cannot hold a byte.
-    (text.len() % 4 != 1).then_some(out)
+/// Inflates one compressed part, at most the link limit (links §2).
+async fn inflate(bytes: &[u8], key: &'static str) -> Result<String, String> {
+    let raw = through("DecompressionStream", bytes, link::MAX_DECODED_BYTES)
+        .await
+        .map_err(|e| match e {
+            Through::TooBig => LinkError::TooBig(key).to_string(),
+            Through::Damaged => LinkError::Damaged(key).to_string(),
+            Through::Browser(why) => why,
+        })?;
+    link::text_of(raw, key).map_err(|e| e.to_string())
 }
 
-/// The payload of a share link in a location hash (`#s=…`, possibly among other `&` parts).
-pub fn payload_in_hash(hash: &str) -> Option<&str> {
+/// Reads a location hash: `Ok(None)` when it is no link (no `s=`), else the link opened, or
+/// why it cannot be.
+pub async fn open(hash: &str) -> Result<Option<Opened>, String> {
+    let Some(f) = link::parse(hash).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let text = inflate(&f.scenario, "s").await?;
+    let recorded = match &f.recorded {
+        Some(t) => Some(inflate(t, "t").await?),
+        None => None,
+    };
+    Ok(Some(Opened {
+        text,
+        format: f.format,
+        hash: f.hash,
+        recorded,
+        view: f.view,
+    }))
+}
+
+/// True when a location hash is a link (it names a scenario with `s=`).
+pub fn is_link(hash: &str) -> bool {
     hash.trim_start_matches('#')
         .split('&')
-        .find_map(|kv| kv.strip_prefix("s="))
+        .any(|kv| kv.starts_with("s="))
 }
 
-/// The payload for `text`.
-pub async fn pack(text: &str) -> Result<String, String> {
-    let deflated = through("CompressionStream", text.as_bytes(), usize::MAX).await?;
-    Ok(encode(&deflated))
+/// A format 2 fragment (without `#`) for `text`, with `record` (the worker's
+/// `ExportKind::Record`: hash, newline, recorded lines) when the text ran.
+pub async fn make(text: &str, record: Option<&str>, view: &View) -> Result<String, String> {
+    let scenario = deflate(text).await?;
+    let (hash, lines) = match record {
+        Some(r) => match r.split_once('\n') {
+            Some((h, lines)) => (Some(h), Some(lines)),
+            None => (Some(r), None),
+        },
+        None => (None, None),
+    };
+    let recorded = match lines {
+        Some(l) => Some(deflate(l).await?),
+        None => None,
+    };
+    Ok(link::format(&scenario, hash, recorded.as_deref(), view))
 }
 
-/// The text of a payload, or why it cannot be read.
-pub async fn unpack(payload: &str) -> Result<String, String> {
-    if !payload
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-    {
-        return Err("it has characters that base64url does not use".to_string());
-    }
-    let deflated = decode(payload).ok_or_else(|| "it is not base64url".to_string())?;
-    let text = through("DecompressionStream", &deflated, MAX_TEXT_BYTES).await?;
-    String::from_utf8(text).map_err(|_| "its text is not UTF-8".to_string())
+async fn deflate(text: &str) -> Result<Vec<u8>, String> {
+    through("CompressionStream", text.as_bytes(), usize::MAX)
+        .await
+        .map_err(|e| match e {
+            Through::Browser(why) => why,
+            _ => "the browser could not compress it".to_string(),
+        })
 }
 
 /// Puts `text` on the clipboard; false when the browser refuses (no permission, an insecure
@@ -137,6 +167,55 @@ pub async fn copy(text: &str) -> bool {
         Ok(promise) => JsFuture::from(js_sys::Promise::from(promise)).await.is_ok(),
         Err(_) => false,
     }
+}
+
+/// Saves `text` as a file called `name` (a download the browser asks nothing about).
+pub fn download(name: &str, media_type: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(media_type);
+    let parts = Array::of1(&JsValue::from_str(text));
+    let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = document.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+    // The download has its own reference to the blob by now.
+    let revoke = url.clone();
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&revoke);
+    })
+    .forget();
+}
+
+/// The iframe of links §5 for `fragment` on the page at `page`.
+pub fn embed_snippet(page: &str, fragment: &str, title: &str) -> String {
+    let title: String = title
+        .chars()
+        .filter(|c| !c.is_control())
+        .flat_map(|c| match c {
+            '&' => "&amp;".chars().collect::<Vec<_>>(),
+            '<' => "&lt;".chars().collect(),
+            '>' => "&gt;".chars().collect(),
+            '"' => "&quot;".chars().collect(),
+            c => vec![c],
+        })
+        .collect();
+    let base = page.split('?').next().unwrap_or(page);
+    format!(
+        "<iframe src=\"{base}?embed=1#{}\" width=\"800\" height=\"500\" title=\"Spoolscope: {title}\" loading=\"lazy\" style=\"border:0\"></iframe>",
+        fragment.replace('&', "&amp;")
+    )
 }
 
 /// This page's address without its hash.
@@ -164,34 +243,22 @@ pub fn set_hash(hash: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{decode, encode, payload_in_hash};
+    use super::{embed_snippet, is_link};
 
     #[test]
-    fn base64url_round_trips_every_length() {
-        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
-        for n in 0..data.len() {
-            let text = encode(&data[..n]);
-            assert!(text
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
-            assert_eq!(text.len(), (n * 4).div_ceil(3), "no padding");
-            assert_eq!(decode(&text).as_deref(), Some(&data[..n]), "{n} bytes");
-        }
-        assert_eq!(encode(b"\xfb\xff"), "-_8");
+    fn an_embed_snippet_escapes_its_title_and_ampersands() {
+        let s = embed_snippet("http://h/p/?x=1", "v=2&s=AQ", "<b>\"x\" & y</b>\n");
         assert_eq!(
-            decode("-_8="),
-            Some(vec![0xfb, 0xff]),
-            "padding is accepted"
+            s,
+            "<iframe src=\"http://h/p/?embed=1#v=2&amp;s=AQ\" width=\"800\" height=\"500\" title=\"Spoolscope: &lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;\" loading=\"lazy\" style=\"border:0\"></iframe>"
         );
-        assert_eq!(decode("A"), None, "one leftover character");
-        assert_eq!(decode("A+B/"), None, "base64 but not base64url");
     }
 
     #[test]
-    fn the_payload_is_found_among_other_parts() {
-        assert_eq!(payload_in_hash("#s=abc-_"), Some("abc-_"));
-        assert_eq!(payload_in_hash("#preset=seed&s=xyz"), Some("xyz"));
-        assert_eq!(payload_in_hash("#preset=seed"), None);
-        assert_eq!(payload_in_hash(""), None);
+    fn links_are_told_from_other_fragments() {
+        assert!(is_link("#s=abc-_"));
+        assert!(is_link("#v=2&s=xyz&step=3"));
+        assert!(!is_link("#preset=seed"));
+        assert!(!is_link(""));
     }
 }

@@ -8,10 +8,12 @@
 
 use std::rc::Rc;
 
+use spoolscope_contract::link::{Panels, Theme, View};
 use spoolscope_playground::presets;
 use spoolscope_playground::protocol::{
     Details, Frame, FrameRequest, InputError, Summary, Window, ROW_HEIGHT,
 };
+use spoolscope_render::digest::{self, Divergence};
 use yew::Reducible;
 
 /// Player speeds, in steps per second.
@@ -74,6 +76,40 @@ pub struct AppState {
     pub selected: Option<u64>,
     pub details: Option<Rc<Details>>,
     pub help: bool,
+    /// The link the text came from, until the text is edited: where to put the player when
+    /// its run loads, and what its run recorded (links §3).
+    pub link: Option<Rc<LinkCheck>>,
+    /// The link's run differs from what it recorded (links §3).
+    pub divergence: Option<Rc<DivergenceView>>,
+    /// `?embed=1`: the compact player (links §5).
+    pub embed: bool,
+    /// Light or dark, when the link or the reader chose one (links §1 `theme`).
+    pub theme: Option<Theme>,
+    /// Embed mode: the panels shown (links §1 `panels`).
+    pub panels: Panels,
+    /// Embed mode: the player is locked to these steps (links §1 `range`).
+    pub range: Option<(u64, u64)>,
+}
+
+/// What a link opened with (links §1, §3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkCheck {
+    /// The text version the link's scenario has.
+    pub version: u64,
+    pub view: View,
+    pub hash: Option<String>,
+    pub recorded: Option<String>,
+    /// The view has been applied to the link's run.
+    pub applied: bool,
+}
+
+/// A link whose run no longer matches what it recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DivergenceView {
+    pub recorded_hash: String,
+    pub hash: String,
+    /// The first difference, when the link recorded its trace.
+    pub first: Option<Divergence>,
 }
 
 /// The notice of a scenario opened from a share link.
@@ -116,10 +152,20 @@ pub enum Action {
     Shared(u64, String, bool),
     /// No share link could be made, and why.
     ShareFailed(String),
-    /// A share link was opened in the address bar of the open page: its text, or why it
+    /// A share link was opened in the address bar of the open page: the link, or why it
     /// cannot be read.
-    OpenShared(Result<String, String>),
+    OpenShared(Result<Opened, String>),
+    /// The worker's record of run `.0` (hash, newline, recorded lines; `None`: gone), asked
+    /// for to check a link.
+    Recorded(u64, Option<String>),
+    /// The embedding page sent a scenario text (links §5 `load`).
+    OpenText(String),
+    /// The embedding page asked to play or pause (links §5).
+    Play,
+    Pause,
 }
+
+pub use crate::share::Opened;
 
 impl AppState {
     /// A text that replaces the editor's (a preset, a share link): it runs at once, unedited.
@@ -134,6 +180,37 @@ impl AppState {
         self.playing = false;
         self.selected = None;
         self.details = None;
+        self.link = None;
+        self.divergence = None;
+    }
+
+    /// Opens a link's scenario (not saved here until edited), to be shown as the link says
+    /// once it has run.
+    pub fn open_link(&mut self, opened: Opened, notice: Option<String>) {
+        let preset = presets::slug_of(&opened.text)
+            .unwrap_or_default()
+            .to_string();
+        self.open_text(opened.text, preset, false, notice);
+        if opened.view.theme.is_some() {
+            self.theme = opened.view.theme;
+        }
+        // Embed options apply to the embed only (links §1); a new link resets them.
+        self.panels = opened.view.panels.unwrap_or(Panels::EMBED_DEFAULT);
+        self.range = opened.view.range;
+        self.link = Some(Rc::new(LinkCheck {
+            version: self.text_version,
+            view: opened.view,
+            hash: opened.hash,
+            recorded: opened.recorded,
+            applied: false,
+        }));
+    }
+
+    /// The run whose record the page needs to check a link (after the link's view is on).
+    pub fn record_wanted(&self) -> Option<u64> {
+        let link = self.link.as_ref()?;
+        (link.applied && link.hash.is_some() && self.run() == Some(link.version))
+            .then_some(link.version)
     }
 
     /// The page as it opens: `text` from `preset` (or saved text), nothing run yet.
@@ -160,6 +237,12 @@ impl AppState {
             selected: None,
             details: None,
             help: false,
+            link: None,
+            divergence: None,
+            embed: false,
+            theme: None,
+            panels: Panels::EMBED_DEFAULT,
+            range: None,
         }
     }
 
@@ -200,8 +283,27 @@ impl AppState {
         (1000 / per_second).max(4)
     }
 
+    /// Play from the current step; from the end (of the run or the range), from the start.
+    fn start_playing(&mut self) {
+        let (low, high) = self.bounds();
+        if self.playing && self.step >= high {
+            self.seek(low);
+        }
+        self.follow = true;
+    }
+
+    /// The steps the player may show: the whole run, or the embed's `range` within it.
+    pub fn bounds(&self) -> (u64, u64) {
+        let total = self.total();
+        match self.range {
+            Some((a, b)) if self.embed => (a.min(total), b.min(total)),
+            _ => (0, total),
+        }
+    }
+
     fn seek(&mut self, step: u64) {
-        self.step = step.min(self.total());
+        let (low, high) = self.bounds();
+        self.step = step.clamp(low, high);
         self.follow = true;
     }
 }
@@ -221,6 +323,9 @@ impl Reducible for AppState {
                 s.load_now = false;
                 s.modified = true;
                 s.persist = true;
+                // The text is no longer the link's: nothing to check or show.
+                s.link = None;
+                s.divergence = None;
                 // A link or preset in the address no longer says what is on screen.
                 s.hash = Some(String::new());
             }
@@ -236,21 +341,53 @@ impl Reducible for AppState {
                 if version != s.text_version {
                     return self; // the text changed meanwhile: that link is stale
                 }
-                s.hash = Some(format!("#s={payload}"));
+                s.hash = Some(format!("#{payload}"));
                 s.notice = Some(if copied {
                     "Share link copied to the clipboard (it is in the address bar too).".to_string()
                 } else {
                     "Share link made: copy it from the address bar.".to_string()
                 });
             }
-            Action::OpenShared(Ok(text)) => {
-                let preset = presets::slug_of(&text).unwrap_or_default().to_string();
-                s.open_text(text, preset, false, Some(SHARED_NOTICE.to_string()));
+            Action::OpenShared(Ok(opened)) => {
+                s.open_link(opened, Some(SHARED_NOTICE.to_string()));
             }
             Action::OpenShared(Err(reason)) => {
                 s.notice = Some(format!(
                     "This share link cannot be opened: {reason}. The scenario on screen stays."
                 ));
+            }
+            Action::Recorded(run, record) => {
+                let Some(link) = s.link.clone().filter(|l| l.version == run) else {
+                    return self;
+                };
+                let (Some(want), Some(record)) = (link.hash.clone(), record) else {
+                    return self;
+                };
+                let (hash, lines) = record.split_once('\n').unwrap_or((&record, ""));
+                // Checked once: the link's check is done whatever it found.
+                s.link = Some(Rc::new(LinkCheck {
+                    hash: None,
+                    ..(*link).clone()
+                }));
+                if hash == want {
+                    s.divergence = None;
+                } else {
+                    let first = link.recorded.as_deref().map(|old| {
+                        let now: Vec<String> = lines.split('\n').map(str::to_string).collect();
+                        digest::first_difference(old, &now, s.total() as usize).unwrap_or(
+                            Divergence {
+                                step: None,
+                                old: String::new(),
+                                new: String::new(),
+                            },
+                        )
+                    });
+                    s.divergence = Some(Rc::new(DivergenceView {
+                        recorded_hash: want,
+                        hash: hash.to_string(),
+                        first,
+                    }));
+                }
             }
             Action::ShareFailed(reason) => {
                 s.notice = Some(format!("No share link: {reason}."));
@@ -280,6 +417,33 @@ impl Reducible for AppState {
                         s.selected = None;
                         s.details = None;
                         s.table_window = Window::new(0, s.table_window.count);
+                        // The run of a link: the step, selection and speed it names.
+                        if let Some(link) = s.link.clone().filter(|l| l.version == run) {
+                            let total = s.total();
+                            if let Some(step) = link.view.step {
+                                s.step = step.min(total);
+                            }
+                            s.selected = link.view.selected.filter(|&seq| seq >= 1 && seq <= total);
+                            if let Some(speed) = link.view.speed {
+                                if let Some(i) = SPEEDS.iter().position(|x| x.0 == speed) {
+                                    s.speed = i;
+                                }
+                            }
+                            // An embed opens inside its range, at `step` or the range's start,
+                            // and may play from there (links §1 `range`, `autoplay`).
+                            if s.embed {
+                                let (low, high) = s.bounds();
+                                if link.view.step.is_none() && s.range.is_some() {
+                                    s.step = low;
+                                }
+                                s.step = s.step.clamp(low, high);
+                                s.playing = link.view.autoplay && s.step < high;
+                            }
+                            s.link = Some(Rc::new(LinkCheck {
+                                applied: true,
+                                ..(*link).clone()
+                            }));
+                        }
                     }
                     Err(e) => {
                         if run == s.text_version {
@@ -329,11 +493,25 @@ impl Reducible for AppState {
                     return self;
                 }
                 s.playing = !s.playing;
-                // Playing from the end starts again from the beginning.
-                if s.playing && s.step >= s.total() {
-                    s.seek(0);
+                s.start_playing();
+            }
+            Action::Play => {
+                if s.summary.is_none() || s.playing {
+                    return self;
                 }
-                s.follow = true;
+                s.playing = true;
+                s.start_playing();
+            }
+            Action::Pause => {
+                if !s.playing {
+                    return self;
+                }
+                s.playing = false;
+            }
+            Action::OpenText(text) => {
+                let preset = presets::slug_of(&text).unwrap_or_default().to_string();
+                s.open_text(text, preset, false, None);
+                s.range = None;
             }
             Action::Tick => {
                 if !s.playing {
@@ -341,7 +519,7 @@ impl Reducible for AppState {
                 }
                 let next = s.step + 1;
                 s.seek(next);
-                if s.step >= s.total() {
+                if s.step >= s.bounds().1 {
                     s.playing = false;
                 }
             }
@@ -573,8 +751,8 @@ mod tests {
             .clone()
             .reduce(Action::Shared(1, "AAAA".into(), true));
         assert_eq!(stale.hash.as_deref(), Some(""));
-        let shared = edited.reduce(Action::Shared(2, "AAAA".into(), false));
-        assert_eq!(shared.hash.as_deref(), Some("#s=AAAA"));
+        let shared = edited.reduce(Action::Shared(2, "v=2&s=AAAA".into(), false));
+        assert_eq!(shared.hash.as_deref(), Some("#v=2&s=AAAA"));
         assert!(shared
             .notice
             .as_deref()
@@ -584,7 +762,7 @@ mod tests {
             .unwrap()
             .text
             .to_string();
-        let opened = shared.reduce(Action::OpenShared(Ok(seed)));
+        let opened = shared.reduce(Action::OpenShared(Ok(opened(&seed, View::default()))));
         assert!(!opened.persist && opened.load_now && !opened.modified);
         assert_eq!(
             opened.preset,
@@ -600,5 +778,132 @@ mod tests {
             .notice
             .as_deref()
             .is_some_and(|n| n.contains("not base64url")));
+    }
+
+    fn opened(text: &str, view: View) -> Opened {
+        Opened {
+            text: text.to_string(),
+            format: 2,
+            hash: Some("0123456789ab".into()),
+            recorded: Some("line 1\nline 2\nline 3".into()),
+            view,
+        }
+    }
+
+    #[test]
+    fn a_link_puts_the_player_where_it_says_once_and_checks_its_record() {
+        let view = View {
+            step: Some(12),
+            selected: Some(7),
+            speed: Some(60),
+            ..View::default()
+        };
+        let s = start().reduce(Action::OpenShared(Ok(opened("link text", view))));
+        assert_eq!(s.record_wanted(), None, "nothing to check before its run");
+        let s = s.reduce(Action::Loaded(2, Ok(summary(2, 40))));
+        assert_eq!((s.step, s.selected), (12, Some(7)));
+        assert_eq!(SPEEDS[s.speed].0, 60);
+        assert_eq!(s.record_wanted(), Some(2));
+        // The same record: no divergence, and the check is done.
+        let same = s.clone().reduce(Action::Recorded(
+            2,
+            Some("0123456789ab\nline 1\nline 2\nline 3".into()),
+        ));
+        assert_eq!(same.divergence, None);
+        assert_eq!(same.record_wanted(), None);
+        // A different run: the first differing line, old beside new.
+        let differs = s.clone().reduce(Action::Recorded(
+            2,
+            Some("ba9876543210\nline 1\nline two\nline 3".into()),
+        ));
+        let d = differs.divergence.as_ref().unwrap();
+        assert_eq!(d.recorded_hash, "0123456789ab");
+        let first = d.first.as_ref().unwrap();
+        assert_eq!(
+            (first.step, first.old.as_str(), first.new.as_str()),
+            (Some(2), "line 2", "line two")
+        );
+        // An edit: the text is no longer the link's.
+        let edited = differs.reduce(Action::Edit("mine".into()));
+        assert_eq!(
+            (edited.link.clone(), edited.divergence.clone()),
+            (None, None)
+        );
+        // A step past the run's end is clamped, a selection past it dropped.
+        let far = View {
+            step: Some(999),
+            selected: Some(999),
+            ..View::default()
+        };
+        let s = start()
+            .reduce(Action::OpenShared(Ok(opened("t", far))))
+            .reduce(Action::Loaded(2, Ok(summary(2, 5))));
+        assert_eq!((s.step, s.selected), (5, None));
+    }
+
+    #[test]
+    fn an_embed_keeps_to_its_range_and_autoplays_within_it() {
+        use spoolscope_contract::link::Panel;
+        let view = View {
+            range: Some((10, 20)),
+            autoplay: true,
+            panels: Some(Panels::of(&[Panel::Diagram, Panel::Status])),
+            ..View::default()
+        };
+        let mut embed = (*start()).clone();
+        embed.embed = true;
+        let s = Rc::new(embed)
+            .reduce(Action::OpenShared(Ok(opened("e", view.clone()))))
+            .reduce(Action::Loaded(2, Ok(summary(2, 40))));
+        // No step given: the range's start, playing.
+        assert_eq!((s.step, s.playing), (10, true));
+        assert_eq!(s.bounds(), (10, 20));
+        assert!(s.panels.contains(Panel::Status) && !s.panels.contains(Panel::Recipients));
+        // Ticks stop at the range's end; nothing moves past it.
+        let mut t = s.clone();
+        for _ in 0..30 {
+            t = t.reduce(Action::Tick);
+        }
+        assert_eq!((t.step, t.playing), (20, false));
+        let t = t.reduce(Action::Step(5)).reduce(Action::JumpEnd);
+        assert_eq!(t.step, 20);
+        let t = t.reduce(Action::Seek(3)).reduce(Action::JumpStart);
+        assert_eq!(t.step, 10);
+        // Play from the range's end starts at its start; pause stops; play twice is one.
+        let t = t.reduce(Action::Seek(20)).reduce(Action::Play);
+        assert_eq!((t.step, t.playing), (10, true));
+        let paused = t.clone().reduce(Action::Pause);
+        assert!(!paused.playing);
+        assert!(Rc::ptr_eq(&t.clone().reduce(Action::Play), &t));
+        // A step inside the range is kept; autoplay off stays still.
+        let inside = View {
+            step: Some(15),
+            autoplay: false,
+            ..view.clone()
+        };
+        let mut embed = (*start()).clone();
+        embed.embed = true;
+        let s = Rc::new(embed)
+            .reduce(Action::OpenShared(Ok(opened("e", inside))))
+            .reduce(Action::Loaded(2, Ok(summary(2, 40))));
+        assert_eq!((s.step, s.playing), (15, false));
+        // A range beyond a short run ends with it.
+        let mut embed = (*start()).clone();
+        embed.embed = true;
+        let s = Rc::new(embed)
+            .reduce(Action::OpenShared(Ok(opened("e", view.clone()))))
+            .reduce(Action::Loaded(2, Ok(summary(2, 12))));
+        assert_eq!(s.bounds(), (10, 12));
+        // The playground itself ignores embed options.
+        let s = start()
+            .reduce(Action::OpenShared(Ok(opened("e", view))))
+            .reduce(Action::Loaded(2, Ok(summary(2, 40))));
+        assert_eq!((s.bounds(), s.playing), ((0, 40), false));
+        // A text from the embedding page runs unsaved, unlocked.
+        let s = s.reduce(Action::OpenText("from the host".into()));
+        assert_eq!(
+            (s.text.as_str(), s.persist, s.range),
+            ("from the host", false, None)
+        );
     }
 }

@@ -511,3 +511,27 @@ fn malformed_wire_bytes_are_rejected() {
             .is_none()
     );
 }
+
+#[test]
+fn exports_are_the_cli_renderers_of_the_loaded_run_only() {
+    let s = load("ndr-statusrecips");
+    let trace = s.trace().expect("loaded");
+    let json = s.export(1, ExportKind::Json).expect("json");
+    assert_eq!(json, trace.to_json());
+    let mermaid = s.export(1, ExportKind::Mermaid).expect("mermaid");
+    assert_eq!(mermaid, spoolscope_render::mermaid::render(trace));
+    assert!(mermaid.starts_with("sequenceDiagram"), "{mermaid:.40}");
+    let svg = s.export(1, ExportKind::Svg).expect("svg");
+    assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    let dsn = s.export(1, ExportKind::Dsn).expect("dsn");
+    assert!(dsn.contains("report-type=delivery-status"), "{dsn:.200}");
+    assert!(dsn.contains("Action: failed"));
+    // The record: the hash a link carries, then the recorded lines.
+    let record = s.export(1, ExportKind::Record).expect("record");
+    let (hash, lines) = record.split_once('\n').expect("hash and lines");
+    assert_eq!(hash, spoolscope_render::hash::trace_hash(trace));
+    assert_eq!(lines, spoolscope_render::digest::recorded(trace));
+    // Another run (an old request after a reload) has nothing to export.
+    assert_eq!(s.export(2, ExportKind::Json), None);
+    assert_eq!(Session::new().export(1, ExportKind::Dsn), None);
+}

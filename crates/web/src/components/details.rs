@@ -1,5 +1,6 @@
 //! The details panel: one event, every field decoded by name, and PR_RESPONSIBILITY of the
-//! recipients concerned before and after.
+//! recipients concerned before and after, and each report it produced as an RFC 3464
+//! delivery status notification.
 
 use std::rc::Rc;
 
@@ -55,6 +56,14 @@ pub fn details_panel(props: &DetailsProps) -> Html {
                         </tbody>
                     </table>
                 }
+                // Beside the MAPI properties above: each report as the RFC 3464 message
+                // `spoolscope run --format dsn` writes (text, never markup).
+                { for d.reports.iter().enumerate().map(|(k, dsn)| html! {
+                    <>
+                        <h3>{if d.reports.len() == 1 { "The report as a DSN (RFC 3464)".to_string() } else { format!("Report {} as a DSN (RFC 3464)", k + 1) }}</h3>
+                        <pre class="dsn" data-testid="dsn">{dsn.clone()}</pre>
+                    </>
+                }) }
             </>
         },
     };

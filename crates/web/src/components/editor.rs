@@ -24,6 +24,9 @@ pub struct EditorProps {
     pub on_edit: Callback<String>,
     /// The Share button: make a link that opens this text.
     pub on_share: Callback<()>,
+    /// The embed's editor (links §1 `panels=…,editor`): read-only, no Share button.
+    #[prop_or_default]
+    pub readonly: bool,
 }
 
 #[function_component(Editor)]
@@ -117,9 +120,11 @@ pub fn editor(props: &EditorProps) -> Html {
                 <span class="hint">{"TOML + Rhai"}</span>
                 if props.modified { <span class="tag">{"edited"}</span> }
                 {status}
-                <button type="button" class="share" data-testid="share"
-                    title="Copy a link that opens this scenario (the text travels compressed in the link's #s=…)"
-                    onclick={props.on_share.reform(|_| ())}>{"Share link"}</button>
+                if !props.readonly {
+                    <button type="button" class="share" data-testid="share"
+                        title="Copy a link that opens this scenario at this step (format 2: the text compressed, the trace hash, the step and the selected call)"
+                        onclick={props.on_share.reform(|_| ())}>{"Share link"}</button>
+                }
             </div>
             <div class="editor-scroll" ref={scroller}>
                 <div class="editor-inner" style={format!("height:{height}px")}>
@@ -138,6 +143,7 @@ pub fn editor(props: &EditorProps) -> Html {
                             autocomplete="off"
                             autocapitalize="off"
                             wrap="off"
+                            readonly={props.readonly}
                             value={props.text.clone()}
                             oninput={on_input}
                             onkeydown={on_keydown}

@@ -4,7 +4,9 @@
 
 pub mod details;
 pub mod diagram;
+pub mod divergence;
 pub mod editor;
+pub mod exports;
 pub mod help;
 pub mod player;
 pub mod presets;
