@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: installs whatever this machine lacks (scripts/setup.sh, idempotent),
-# builds the playground page in release mode with trunk into dist/, and serves dist/ on
-# http://127.0.0.1:8080 with a plain static server (PORT=NNNN to change the port,
-# TRUNK_BUILD_DIST=DIR to build and serve another folder than dist/).
+# builds the playground page in release mode with trunk into dist/ and the book (docs/book, with
+# mdbook) into dist/book/, and serves dist/ on http://127.0.0.1:8080 with a plain static server
+# (PORT=NNNN to change the port, TRUNK_BUILD_DIST=DIR to build and serve another folder than
+# dist/). The book's players load the playground from ../, so it is served at /book/.
 #
 #   bash scripts/serve.sh               # set up, build, serve
 #   bash scripts/serve.sh --build-only  # set up and build (scripts/test-all.sh uses this)
@@ -69,10 +70,20 @@ step "trunk build --release ($DIST/)"
 rm -rf target/wasm-bindgen/release/snippets
 trunk build --release
 
+# The book, after trunk (which replaces the dist folder). mdbook reads a relative -d as relative
+# to the book, hence the absolute path. The scenario files go beside the chapters, so that
+# `spoolscope links check dist/book` can check each built player against its marker and file.
+book_out="$(cd "$DIST" && pwd)/book"
+step "mdbook build docs/book ($DIST/book/)"
+mdbook build docs/book -d "$book_out"
+mkdir -p "$book_out/scenarios"
+cp docs/book/scenarios/*.toml "$book_out/scenarios/"
+
 if $build_only; then
   exit 0
 fi
 
 step "serving $DIST/"
 echo "Spoolscope is at http://$ADDR:$PORT/  (Ctrl-C stops the server)"
+echo "the book: http://$ADDR:$PORT/book/"
 exec python3 -m http.server "$PORT" --bind "$ADDR" --directory "$DIST"

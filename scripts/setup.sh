@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the playground needs and skips what is already there (idempotent):
-# Debian's chromium and chromedriver, the wasm32 target, wasm-bindgen-cli and trunk at pinned
-# versions, and the npm packages of package-lock.json (binaryen's wasm-opt 132, playwright-core).
+# Debian's chromium and chromedriver, the wasm32 target, wasm-bindgen-cli, trunk and mdbook (the
+# book, docs/book) at pinned versions, and the npm packages of package-lock.json (binaryen's
+# wasm-opt 132, playwright-core).
 # Everything comes from the package registries (apt, crates.io, npm); nothing else is downloaded.
 # Why these versions: trunk 0.22 needs a newer rustc than 1.95; wasm-bindgen-cli must equal the
 # wasm-bindgen crate in Cargo.lock (its own lockfile wants a crate this registry lacks, hence no
@@ -12,6 +13,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_BINDGEN_VERSION=0.2.130
 TRUNK_VERSION=0.21.14
+MDBOOK_VERSION=0.5.4
 
 locked=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock 2>/dev/null || true)
 if [ -n "$locked" ] && [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
@@ -42,6 +44,21 @@ fi
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
   echo "==> cargo install trunk $TRUNK_VERSION (about 9 minutes)"
   cargo install -q trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+# The small page build (scripts/serve.sh) rebuilds std with the nightly toolchain: it needs
+# nightly's rust-src, which a fresh machine's nightly lacks (rustup installs it from its own
+# dist server, as it does targets).
+if rustup toolchain list 2>/dev/null | grep -q '^nightly' &&
+  ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -qx 'rust-src'; then
+  echo "==> rustup component add rust-src --toolchain nightly (the small page build)"
+  rustup component add rust-src --toolchain nightly ||
+    echo "could not add nightly's rust-src: the page is built with stable (larger; see README)"
+fi
+
+if ! mdbook --version 2>/dev/null | grep -q " v$MDBOOK_VERSION\$"; then
+  echo "==> cargo install mdbook $MDBOOK_VERSION (a few minutes)"
+  cargo install mdbook --version "$MDBOOK_VERSION" --locked
 fi
 
 # npm ci when node_modules is missing or older than the lockfile.

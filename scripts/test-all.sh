@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check Spoolscope has: formatting, lints, all Rust tests, the wasm32 build of the
 # engine crates, the benchmark summary (numbers, not pass/fail), the release build of the
-# playground page, its browser tests (Playwright driving Debian's Chromium) and the browser
-# benchmark (numbers, not pass/fail).
+# playground page and of the book, the book's links and DSN excerpts, the page's browser tests
+# (Playwright driving Debian's Chromium) and the browser benchmark (numbers, not pass/fail).
 # This is the README's test command; .ci/run calls exactly this. On a fresh machine it first
 # installs what is missing (scripts/setup.sh, via scripts/serve.sh --build-only).
 set -euo pipefail
@@ -36,13 +36,22 @@ cargo test --workspace 2>&1 | tee "$log" || failed_steps+=("cargo test")
 step "benchmark summary (release)"
 cargo run --release -q -p spoolscope-bench --bin bench-summary
 
-step "the page: set-up and trunk build --release (scripts/serve.sh --build-only)"
+step "the page and the book: set-up, trunk build --release, mdbook build (scripts/serve.sh --build-only)"
 bash scripts/serve.sh --build-only
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export SPOOLSCOPE_DIST="${TRUNK_BUILD_DIST:-dist}" # what the browser tests and benchmark serve
 
 step "the CLI in release (the browser tests' oracle)"
 cargo build --release -q -p spoolscope-cli
+
+# The built book (HTML): every player replays to its recorded hash and still matches its marker
+# and scenario file (links §6). print.html repeats every chapter's players and index.html the
+# introduction's, so each link is checked more than once; the search index holds no links.
+step "the book's links (spoolscope links check $SPOOLSCOPE_DIST/book)"
+target/release/spoolscope links check "$SPOOLSCOPE_DIST/book" || failed_steps+=("book links")
+
+step "the book's DSN excerpts (docs/book/check-dsn.py)"
+python3 docs/book/check-dsn.py target/release/spoolscope || failed_steps+=("book DSN excerpts")
 
 step "browser tests (node --test web/tests/)"
 node --test --test-reporter=tap --test-concurrency=1 web/tests/ 2>&1 | tee "$nodelog" || failed_steps+=("browser tests")
