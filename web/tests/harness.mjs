@@ -12,10 +12,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -504,4 +506,160 @@ export function withEndlessLoop(text) {
   if (i < 0) throw new Error('no submit_message');
   const open = text.indexOf('{', i);
   return { text: `${text.slice(0, open + 1)}\n    loop { }\n${text.slice(open + 1)}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links, embeds and exports (docs/spec/links-and-embeds.md, "links §N")
+
+/** The bytes `spoolscope ARGS…` prints on stdout (throws on a non-zero exit). */
+export function cliBytes(args) {
+  requireCli();
+  return execFileSync(CLI, args, { maxBuffer: 1 << 30 });
+}
+
+/** `spoolscope run FILE --format FORMAT`, as bytes (a Buffer). */
+export function cliRun(file, format) {
+  return cliBytes(['run', file, '--format', format]);
+}
+
+/** The trace hash of links §3: the first 12 hex digits of the SHA-256 of the trace JSON bytes. */
+export function traceHash(json) {
+  return createHash('sha256').update(json).digest('hex').slice(0, 12);
+}
+
+/** The CLI's trace hash of a scenario file. */
+export function cliHash(file) {
+  return traceHash(cliRun(file, 'json'));
+}
+
+/**
+ * `spoolscope link FILE [--embed] [--base BASE] [--view VIEW]`: a format 2 link (links §6).
+ * Without `base` it is the fragment alone (starting with `#`).
+ */
+export function cliLink(file, { base = '', view = '', embed = false } = {}) {
+  const args = ['link', file, '--base', base];
+  if (view) args.push('--view', view);
+  if (embed) args.push('--embed');
+  return cliBytes(args).toString('utf8').trim();
+}
+
+/** Writes `text` to a temporary scenario file; returns { file, remove }. */
+export function tempScenario(text, name = 'scenario.toml') {
+  const dir = mkdtempSync(join(tmpdir(), 'spoolscope-scenario-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return { file, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A link's fragment (what follows `#`, without it) as an ordered list of [key, value]. */
+export function fragmentParts(link) {
+  const i = link.indexOf('#');
+  const fragment = i >= 0 ? link.slice(i + 1) : link;
+  return fragment
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => {
+      const j = p.indexOf('=');
+      return j < 0 ? [p, ''] : [p.slice(0, j), p.slice(j + 1)];
+    });
+}
+
+/** The fragment's parts as an object (a key given twice keeps the last: check with fragmentParts). */
+export function fragmentOf(link) {
+  return Object.fromEntries(fragmentParts(link));
+}
+
+/** Joins [key, value] parts into a fragment without `#`. */
+export function joinParts(parts) {
+  return parts.map(([k, v]) => `${k}=${v}`).join('&');
+}
+
+/** Decodes a compressed link part (links §2: raw DEFLATE, base64url) to its UTF-8 text. */
+export function inflatePart(value) {
+  return inflateRawSync(Buffer.from(value, 'base64url')).toString('utf8');
+}
+
+/** Compresses a text into a link part (links §2). */
+export function deflatePart(text) {
+  return deflateRawSync(Buffer.from(text, 'utf8')).toString('base64url');
+}
+
+/** The page's one-line notice (`.notice`), or null when there is none. */
+export async function noticeText(page) {
+  const n = page.locator('.notice');
+  return (await n.count()) ? (await n.first().textContent()).trim() : null;
+}
+
+/** `localStorage`'s saved scenario text (the page's key), or null. */
+export async function savedText(page) {
+  return page.evaluate(() => localStorage.getItem('spoolscope.text.v1'));
+}
+
+/** Waits until the details panel is open on event `seq` with its content loaded. */
+export async function waitDetails(page, seq, timeout = 10_000) {
+  await page.waitForFunction(
+    (seq) => {
+      const d = document.querySelector('[data-testid="details"]');
+      return d && d.dataset.seq === String(seq) && !d.querySelector('.muted') && d.querySelector('.title');
+    },
+    seq,
+    { timeout },
+  );
+}
+
+/** Clicks the diagram's element of event `seq` (scrolled into view first; see steps.test.mjs). */
+export async function clickEvent(page, seq) {
+  const arrow = page.locator(`[data-testid="diagram"] [data-testid="arrow"][data-seq="${seq}"]`);
+  await arrow.evaluate((g) => g.scrollIntoView({ block: 'center', inline: 'center' }));
+  await arrow.dispatchEvent('click');
+  await waitDetails(page, seq);
+}
+
+/** Which of the panels of links §1 (`panels=`) are in the DOM: { diagram: true, … }. */
+export async function panelsShown(page) {
+  return page.evaluate(() => {
+    const has = (sel) => document.querySelector(sel) !== null;
+    return {
+      diagram: has('[data-testid="diagram"]'),
+      recipients: has('[data-testid="recipients"]'),
+      queue: has('[data-testid="queue"]'),
+      status: has('[data-testid="status"]'),
+      warnings: has('[data-testid="warnings"]'),
+      editor: has('[data-testid="editor"]'),
+    };
+  });
+}
+
+export const PANELS = ['diagram', 'recipients', 'queue', 'status', 'warnings', 'editor'];
+
+/**
+ * A static server of a temporary folder holding `files` ({ name: text }; an `index.html` is
+ * added when missing). Resolves to startServer's object; `close` also removes the folder.
+ */
+export async function startFiles(files) {
+  const dir = mkdtempSync(join(tmpdir(), 'spoolscope-host-'));
+  const all = { 'index.html': '<!doctype html><title>host</title>', ...files };
+  for (const [name, text] of Object.entries(all)) writeFileSync(join(dir, name), text);
+  const server = await startServer(dir);
+  const close = server.close;
+  return {
+    ...server,
+    dir,
+    close: async () => {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The example host page of the embed API (web/embed-host-example.html), as text. */
+export function hostExample() {
+  return readFileSync(join(ROOT, 'web/embed-host-example.html'), 'utf8');
+}
+
+/** Saves a download the page starts with `click()`: { name, bytes }. */
+export async function download(page, click) {
+  const [d] = await Promise.all([page.waitForEvent('download'), click()]);
+  const path = await d.path();
+  return { name: d.suggestedFilename(), bytes: readFileSync(path) };
 }
