@@ -454,7 +454,10 @@ pub fn app() -> Html {
     let share = {
         let dispatcher = state.dispatcher();
         let link = link.clone();
-        let view = View {
+        // The view is read when the button is pressed, not a dependency: a callback that
+        // changed with every step would re-render the editor and the export bar on every step.
+        let view_now = use_mut_ref(View::default);
+        *view_now.borrow_mut() = View {
             step: (state.step < state.total()).then_some(state.step),
             selected: state.selected,
             speed: (state.speed != crate::state::DEFAULT_SPEED)
@@ -472,13 +475,13 @@ pub fn app() -> Html {
             .map(|s| s.title.clone())
             .unwrap_or_default();
         use_callback(
-            (state.text_version, state.text.clone(), view, ran, title),
-            move |snippet: bool, (version, text, view, ran, title)| {
+            (state.text_version, state.text.clone(), ran, title),
+            move |snippet: bool, (version, text, ran, title)| {
                 let (dispatcher, version, text, view, title) = (
                     dispatcher.clone(),
                     *version,
                     text.clone(),
-                    view.clone(),
+                    view_now.borrow().clone(),
                     title.clone(),
                 );
                 let finish = move |record: Option<String>| {
@@ -510,8 +513,8 @@ pub fn app() -> Html {
             },
         )
     };
-    let on_share = share.reform(|()| false);
-    let on_snippet = share.reform(|()| true);
+    let on_share = use_callback(share.clone(), |(), share| share.emit(false));
+    let on_snippet = use_callback(share, |(), share| share.emit(true));
     // Exports: the worker renders the run; the browser saves the file.
     let on_export = {
         let link = link.clone();
