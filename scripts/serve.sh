@@ -79,6 +79,11 @@ mdbook build docs/book -d "$book_out"
 mkdir -p "$book_out/scenarios"
 cp docs/book/scenarios/*.toml "$book_out/scenarios/"
 
+# The Content-Security-Policy (links §7): inline scripts (trunk's loader, mdbook's set-up) move
+# into files, every page gets the policy as a meta tag, and dist/_headers the frame-ancestors.
+step "Content-Security-Policy (scripts/csp.py apply $DIST)"
+python3 scripts/csp.py apply "$DIST"
+
 if $build_only; then
   exit 0
 fi
@@ -86,4 +91,5 @@ fi
 step "serving $DIST/"
 echo "Spoolscope is at http://$ADDR:$PORT/  (Ctrl-C stops the server)"
 echo "the book: http://$ADDR:$PORT/book/"
-exec python3 -m http.server "$PORT" --bind "$ADDR" --directory "$DIST"
+# python3 -m http.server, sending the policy's frame-ancestors header as well.
+exec python3 scripts/csp.py serve "$DIST" "$ADDR" "$PORT"

@@ -51,12 +51,32 @@ const MIME = {
  * Serves `dir` on a free port of 127.0.0.1 (plain files, like any static server; no SPA
  * fallback, no compression). Resolves to { url, port, close, requests }.
  */
+/** The `/*` block of `<root>/_headers` (Netlify / Cloudflare Pages format), lower-cased names. */
+export function hostHeaders(root) {
+  const file = join(root, '_headers');
+  if (!existsSync(file)) return {};
+  const out = {};
+  let all = false;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    if (!/^\s/.test(line)) {
+      all = line.trim() === '/*';
+      continue;
+    }
+    const m = /^\s+([^:]+):\s*(.*)$/.exec(line);
+    if (all && m) out[m[1].toLowerCase()] = m[2];
+  }
+  return out;
+}
+
 export async function startServer(dir = DIST) {
   if (!existsSync(join(dir, 'index.html'))) {
     throw new Error(`${dir}/index.html is missing: build the page first (trunk build --release)`);
   }
   const root = resolve(dir);
   const requests = [];
+  // The headers a static host sends from dist/_headers (scripts/csp.py: the frame-ancestors).
+  const headers = hostHeaders(root);
   const server = createServer((req, res) => {
     let path;
     try {
@@ -80,6 +100,7 @@ export async function startServer(dir = DIST) {
       'content-type': MIME[extname(file)] || 'application/octet-stream',
       'content-length': statSync(file).size,
       'cache-control': 'no-cache',
+      ...headers,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
