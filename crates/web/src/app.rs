@@ -4,7 +4,7 @@
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::{Interval, Timeout};
-use spoolscope_contract::link::{Panel, View};
+use spoolscope_contract::link::{Panel, Theme, View};
 use spoolscope_playground::presets::{self, DEFAULT_PRESET};
 use spoolscope_playground::protocol::{ExportKind, Response, Window};
 use wasm_bindgen::{JsCast, JsValue};
@@ -29,6 +29,8 @@ use crate::state::{Action, AppState};
 /// localStorage keys.
 const KEY_TEXT: &str = "spoolscope.text.v1";
 const KEY_PRESET: &str = "spoolscope.preset.v1";
+/// The reader's pick of the header's theme toggle ("light" or "dark").
+const KEY_THEME: &str = "spoolscope.theme.v1";
 
 /// The text version of the state the page opens with (see `AppState::new`).
 const OPENING_VERSION: u64 = 1;
@@ -122,8 +124,26 @@ thread_local! {
 }
 
 /// Hands the opening state to the page's first render.
-pub fn set_opening_state(state: AppState) {
+pub fn set_opening_state(mut state: AppState) {
+    // A link's theme wins; else the reader's last pick; else the browser's preference (CSS).
+    if state.theme.is_none() {
+        state.theme = match stored(KEY_THEME).as_deref() {
+            Some("light") => Some(Theme::Light),
+            Some("dark") => Some(Theme::Dark),
+            _ => None,
+        };
+    }
     OPENING.with(|o| *o.borrow_mut() = Some(state));
+}
+
+/// True when the page shows dark: the theme picked, else `prefers-color-scheme: dark`.
+fn shows_dark(theme: Option<Theme>) -> bool {
+    match theme {
+        Some(t) => t == Theme::Dark,
+        None => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    }
 }
 
 /// The action an answer of the engine (worker or page session) becomes.
@@ -626,6 +646,39 @@ pub fn app() -> Html {
         .as_ref()
         .map(|s| s.title.clone())
         .unwrap_or_default();
+    // What a screen reader hears as the player moves: the step and the event on screen.
+    let announce = match frame.as_ref().and_then(|f| f.current.as_ref()) {
+        Some(ev) => {
+            let who = match (ev.from.is_empty(), ev.to.is_empty() || ev.to == ev.from) {
+                (true, _) => String::new(),
+                (false, true) => format!(" {}", ev.from),
+                (false, false) => format!(" {} to {}", ev.from, ev.to),
+            };
+            // A return's label is its result alone: name the call it returns from.
+            let what = if ev.method.is_empty() || ev.label.contains(&ev.method) {
+                ev.label.clone()
+            } else {
+                format!("{} {}", ev.method, ev.label)
+            };
+            format!(
+                "Step {shown} of {}, {}: {}{who}, {what}",
+                state.total(),
+                ev.time,
+                ev.kind.as_str(),
+            )
+        }
+        None if summary.is_some() => format!("Step 0 of {}, before the first event", state.total()),
+        None => String::new(),
+    };
+    let dark = shows_dark(state.theme);
+    let on_theme = {
+        let dispatcher = state.dispatcher();
+        use_callback(dark, move |_: MouseEvent, dark| {
+            let theme = if *dark { Theme::Light } else { Theme::Dark };
+            store(KEY_THEME, theme.as_str());
+            dispatcher.dispatch(Action::SetTheme(theme))
+        })
+    };
 
     if state.embed {
         let panels = state.panels;
@@ -642,6 +695,7 @@ pub fn app() -> Html {
         let (low, high) = state.bounds();
         return html! {
             <div class="page embed" data-testid="embed">
+                <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce">{announce.clone()}</p>
                 <header class="embed-top">
                     <span class="scenario-title" data-testid="title">{title}</span>
                     if state.range.is_some() {
@@ -714,8 +768,12 @@ pub fn app() -> Html {
                 <h1>{"Spoolscope"}</h1>
                 <span class="tagline">{"the MAPI spooler ↔ transport provider submission model, step by step"}</span>
                 <span class="scenario-title" data-testid="title">{title}</span>
+                <button type="button" class="theme-button" data-testid="theme" aria-pressed={dark.to_string()}
+                    title="Dark theme (your pick is kept on this browser)" onclick={on_theme}>{"Dark theme"}</button>
                 <button type="button" class="help-button" onclick={on_help} title="Keyboard shortcuts (?)">{"?"}</button>
             </header>
+            // Playback's current step, for screen readers (updated as the player moves).
+            <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce">{announce}</p>
             if let Some(n) = &state.notice {
                 <p class="notice" role="status">{n.clone()}</p>
             }

@@ -163,6 +163,8 @@ pub enum Action {
     /// The embedding page asked to play or pause (links §5).
     Play,
     Pause,
+    /// The reader picked light or dark (the header's toggle).
+    SetTheme(Theme),
 }
 
 pub use crate::share::Opened;
@@ -507,6 +509,12 @@ impl Reducible for AppState {
                     return self;
                 }
                 s.playing = false;
+            }
+            Action::SetTheme(theme) => {
+                if s.theme == Some(theme) {
+                    return self;
+                }
+                s.theme = Some(theme);
             }
             Action::OpenText(text) => {
                 let preset = presets::slug_of(&text).unwrap_or_default().to_string();
