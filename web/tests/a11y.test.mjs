@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cliLink, cliTrace, launch, openPage, presetPath, startServer, waitStep, focusPage } from './harness.mjs';
+import { cliLink, cliTrace, closeSuite, launch, openPage, presetPath, startServer, waitStep, focusPage } from './harness.mjs';
 
 const SEED = presetPath('seed');
 
@@ -40,10 +40,7 @@ describe('accessibility', () => {
     server = await startServer();
     browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeSuite({ server, browser }));
 
   test('the live region follows the player, step by step, with the trace event', async () => {
     const trace = cliTrace(SEED);

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   DIST,
   clickEvent,
+  closeSuite,
   download,
   launch,
   openPage,
@@ -85,10 +86,7 @@ describe('Content-Security-Policy', () => {
       });
     });
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => closeSuite({ server, browser }));
 
   test('every built page carries the policy and has no inline script', async () => {
     const pages = htmlPages(DIST);

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   cliLink,
   cliTrace,
+  closeSuite,
   download,
   launch,
   openPage,
@@ -29,21 +30,21 @@ const SUBJECT = `S <script>window.__pwned='subject'</script>`;
 const NAME = `N <img src=x onerror="window.__pwned='name'">`;
 const JSNAME = `javascript:window.__pwned='jsname'`;
 
-const toml = (s) => JSON.stringify(s); // a TOML basic string is a JSON string here
-const rhai = (s) => JSON.stringify(s);
+// For these ASCII payloads a JSON string is also a TOML basic string and a Rhai string.
+const quoted = (s) => JSON.stringify(s);
 
 const TEXT = `version = 1
-title = ${toml(TITLE)}
-description = ${toml(DESCRIPTION)}
+title = ${quoted(TITLE)}
+description = ${quoted(DESCRIPTION)}
 
 [[transport]]
 name = "smtp"
 address_types = ["SMTP"]
 script = '''
 fn submit_message(msg) {
-    log(${rhai(LOG)});
+    log(${quoted(LOG)});
     for r in msg.recipients {
-        fail(r, MAPI_REASON_TRANSFER_FAILED, MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN, ${rhai(FAIL)});
+        fail(r, MAPI_REASON_TRANSFER_FAILED, MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN, ${quoted(FAIL)});
     }
     S_OK
 }
@@ -51,10 +52,10 @@ fn submit_message(msg) {
 
 [[message]]
 id = "m1"
-subject = ${toml(SUBJECT)}
+subject = ${quoted(SUBJECT)}
 recipients = [
-  { name = ${toml(NAME)}, address = "a<script>@x.example", type = "SMTP" },
-  { name = ${toml(JSNAME)}, address = "javascript:alert(1)", type = "SMTP" },
+  { name = ${quoted(NAME)}, address = "a<script>@x.example", type = "SMTP" },
+  { name = ${quoted(JSNAME)}, address = "javascript:alert(1)", type = "SMTP" },
 ]
 `;
 
@@ -86,8 +87,7 @@ describe('hostile text', () => {
   });
   after(async () => {
     tmp?.remove();
-    await browser?.close();
-    await server?.close();
+    await closeSuite({ server, browser });
   });
 
   test('typed into the page: shown as text in every panel and every event detail; exports inert', async () => {

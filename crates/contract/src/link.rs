@@ -36,6 +36,15 @@ impl Theme {
             Theme::Dark => "dark",
         }
     }
+
+    /// The theme [`Theme::as_str`] names, if any.
+    pub fn from_name(name: &str) -> Option<Theme> {
+        match name {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
 }
 
 /// A panel of the page (links §1 `panels`), in the order the page lays them out.
@@ -292,11 +301,7 @@ pub fn parse(fragment: &str) -> Result<Option<Fragment>, LinkError> {
         );
     }
     if let Some(v) = get("theme") {
-        view.theme = Some(match v {
-            "light" => Theme::Light,
-            "dark" => Theme::Dark,
-            _ => return Err(bad("theme", v)),
-        });
+        view.theme = Some(Theme::from_name(v).ok_or_else(|| bad("theme", v))?);
     }
     if let Some(v) = get("panels") {
         let mut list = Vec::new();

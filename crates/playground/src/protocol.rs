@@ -240,6 +240,14 @@ pub struct EventLine {
     pub warned: bool,
 }
 
+impl EventLine {
+    /// The lifeline the event goes to, when it is not the one it comes from (a call or a
+    /// return; `None` for notes, properties and timers on one lifeline).
+    pub fn target(&self) -> Option<&str> {
+        (!self.to.is_empty() && self.to != self.from).then_some(self.to.as_str())
+    }
+}
+
 /// One row of the diagram.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DiagramItem {

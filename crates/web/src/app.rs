@@ -127,11 +127,7 @@ thread_local! {
 pub fn set_opening_state(mut state: AppState) {
     // A link's theme wins; else the reader's last pick; else the browser's preference (CSS).
     if state.theme.is_none() {
-        state.theme = match stored(KEY_THEME).as_deref() {
-            Some("light") => Some(Theme::Light),
-            Some("dark") => Some(Theme::Dark),
-            _ => None,
-        };
+        state.theme = stored(KEY_THEME).as_deref().and_then(Theme::from_name);
     }
     OPENING.with(|o| *o.borrow_mut() = Some(state));
 }
@@ -649,10 +645,10 @@ pub fn app() -> Html {
     // What a screen reader hears as the player moves: the step and the event on screen.
     let announce = match frame.as_ref().and_then(|f| f.current.as_ref()) {
         Some(ev) => {
-            let who = match (ev.from.is_empty(), ev.to.is_empty() || ev.to == ev.from) {
+            let who = match (ev.from.is_empty(), ev.target()) {
                 (true, _) => String::new(),
-                (false, true) => format!(" {}", ev.from),
-                (false, false) => format!(" {} to {}", ev.from, ev.to),
+                (false, None) => format!(" {}", ev.from),
+                (false, Some(to)) => format!(" {} to {to}", ev.from),
             };
             // A return's label is its result alone: name the call it returns from.
             let what = if ev.method.is_empty() || ev.label.contains(&ev.method) {
@@ -670,7 +666,8 @@ pub fn app() -> Html {
         None if summary.is_some() => format!("Step 0 of {}, before the first event", state.total()),
         None => String::new(),
     };
-    let dark = shows_dark(state.theme);
+    // Asked of the browser when the pick changes, not on every step's render.
+    let dark = *use_memo(state.theme, |theme| shows_dark(*theme));
     let on_theme = {
         let dispatcher = state.dispatcher();
         use_callback(dark, move |_: MouseEvent, dark| {
@@ -695,7 +692,7 @@ pub fn app() -> Html {
         let (low, high) = state.bounds();
         return html! {
             <div class="page embed" data-testid="embed">
-                <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce">{announce.clone()}</p>
+                <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce">{announce}</p>
                 <header class="embed-top">
                     <span class="scenario-title" data-testid="title">{title}</span>
                     if state.range.is_some() {

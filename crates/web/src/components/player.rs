@@ -86,8 +86,10 @@ pub fn player(props: &PlayerProps) -> Html {
                 <span class={classes!("kind", ev.kind.as_str())}>{ev.kind.as_str()}</span>
                 if !ev.from.is_empty() {
                     <span class="who">{
-                        if ev.to.is_empty() || ev.to == ev.from { ev.from.clone() }
-                        else { format!("{} → {}", ev.from, ev.to) }
+                        match ev.target() {
+                            None => ev.from.clone(),
+                            Some(to) => format!("{} → {to}", ev.from),
+                        }
                     }</span>
                 }
                 <span class="what">{ev.label.clone()}</span>
