@@ -65,6 +65,49 @@ describe('accessibility', () => {
     await page.close();
   });
 
+  test('the transcript lists the diagram as text and marks the current step', async () => {
+    const trace = cliTrace(SEED);
+    const page = await openPage(browser.context, `${server.url}#preset=seed`);
+    await page.locator('[data-testid="transcript"] summary').click();
+    await focusPage(page);
+    await page.keyboard.press('Home');
+    await waitStep(page, 0);
+    let at = 0;
+    for (const n of [1, 2, 3, 6]) {
+      for (; at < n; at++) {
+        await page.keyboard.press('ArrowRight');
+        await waitStep(page, at + 1);
+      }
+      const rows = await page.locator('[data-testid="transcript"] tbody tr[data-seq]').evaluateAll((trs) =>
+        trs.map((tr) => ({ seq: Number(tr.dataset.seq), current: tr.getAttribute('aria-current'), cells: [...tr.cells].map((c) => c.textContent) })));
+      // Every event drawn so far is listed, in trace order, and only step n is current.
+      assert.deepEqual(rows.map((r) => r.seq), [...Array(n).keys()].map((i) => i + 1), `step ${n}`);
+      assert.deepEqual(rows.filter((r) => r.current === 'step').map((r) => r.seq), [n]);
+      for (const r of rows) {
+        const ev = trace.events[r.seq - 1];
+        assert.equal(r.cells[1], `${ev.t.toFixed(3)}s`, `time of ${r.seq}`);
+        assert.equal(r.cells[2], ev.kind, `kind of ${r.seq}`);
+        if (ev.method && ev.kind === 'return') assert.ok(r.cells[4].startsWith(`${ev.method} returns `), r.cells[4]);
+        if (ev.method && ev.kind === 'call') assert.ok(r.cells[4].includes(ev.method), r.cells[4]);
+      }
+    }
+    await page.close();
+  });
+
+  test('at 390 px (a phone) nothing scrolls sideways and the header controls are on screen', async () => {
+    const page = await openPage(browser.context, `${server.url}#preset=seed`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 390, null, { timeout: 5000 }).catch(() => {});
+    const m = await page.evaluate(() => ({
+      sw: document.documentElement.scrollWidth,
+      boxes: ['[data-testid="theme"]', '.help-button', '[data-testid="title"]', '[data-testid="step-forward"]']
+        .map((sel) => { const r = document.querySelector(sel).getBoundingClientRect(); return { sel, left: r.left, right: r.right }; }),
+    }));
+    assert.ok(m.sw <= 390, `page is ${m.sw} px wide`);
+    for (const b of m.boxes) assert.ok(b.left >= 0 && b.right <= 390, `${b.sel} at ${b.left}–${b.right}`);
+    await page.close();
+  });
+
   test('the embed announces its steps too', async () => {
     const trace = cliTrace(SEED);
     const link = cliLink(SEED, { view: 'step=5' });

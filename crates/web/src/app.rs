@@ -614,6 +614,7 @@ pub fn app() -> Html {
     let lifelines = use_memo(summary.clone(), |s| {
         s.as_ref().map(|s| s.lifelines.clone()).unwrap_or_default()
     });
+    let lifelines_for_text = lifelines.clone();
     let markers = use_memo(summary.clone(), |s| {
         s.as_ref().map(|s| s.markers.clone()).unwrap_or_default()
     });
@@ -726,6 +727,7 @@ pub fn app() -> Html {
                                 on_close={on_close_details} on_jump={on_seek.clone()} />
                         }
                     </div>
+                    {crate::components::transcript::transcript(&lifelines_for_text, frame.as_deref())}
                 }
                 if show(Panel::Recipients) {
                     <Recipients frame={frame.clone()}
@@ -801,6 +803,7 @@ pub fn app() -> Html {
                                 on_close={on_close_details} on_jump={on_seek.clone()} />
                         }
                     </div>
+                    {crate::components::transcript::transcript(&lifelines_for_text, frame.as_deref())}
                 </div>
             </main>
             <Recipients frame={frame.clone()}

@@ -13,4 +13,5 @@ pub mod presets;
 pub mod queue;
 pub mod recipients;
 pub mod status;
+pub mod transcript;
 pub mod warnings;
