@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the playground needs and skips what is already there (idempotent):
-# Debian's chromium and chromedriver, the wasm32 target, wasm-bindgen-cli, trunk and mdbook (the
-# book, docs/book) at pinned versions, and the npm packages of package-lock.json (binaryen's
-# wasm-opt 132, playwright-core).
+# Debian's chromium and chromedriver, the wasm32 target, wasm-bindgen-cli, trunk, mdbook (the
+# book, docs/book) and cargo-fuzz (fuzz/, with a nightly toolchain) at pinned versions, and the
+# npm packages of package-lock.json (binaryen's wasm-opt 132, playwright-core).
 # Everything comes from the package registries (apt, crates.io, npm); nothing else is downloaded.
 # Why these versions: trunk 0.22 needs a newer rustc than 1.95; wasm-bindgen-cli must equal the
 # wasm-bindgen crate in Cargo.lock (its own lockfile wants a crate this registry lacks, hence no
@@ -54,6 +54,14 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly' &&
   echo "==> rustup component add rust-src --toolchain nightly (the small page build)"
   rustup component add rust-src --toolchain nightly ||
     echo "could not add nightly's rust-src: the page is built with stable (larger; see README)"
+fi
+
+# cargo-fuzz for the fuzz targets (fuzz/, scripts/fuzz.sh); they build with the nightly toolchain.
+CARGO_FUZZ_VERSION=0.13.2
+if rustup toolchain list 2>/dev/null | grep -q '^nightly' &&
+  ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+  echo "==> cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 1 minute)"
+  cargo install -q cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
 fi
 
 if ! mdbook --version 2>/dev/null | grep -q " v$MDBOOK_VERSION\$"; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check Spoolscope has: formatting, lints, all Rust tests, the wasm32 build of the
-# engine crates, the benchmark summary (numbers, not pass/fail), the release build of the
-# playground page and of the book, the book's links and DSN excerpts, the page's browser tests
-# (Playwright driving Debian's Chromium) and the browser benchmark (numbers, not pass/fail).
+# engine crates, the fuzz targets on their corpora, the benchmark summary (numbers, not
+# pass/fail), the release build of the playground page and of the book, the book's links and
+# DSN excerpts, the page's browser tests (Playwright driving Debian's Chromium) and the browser
+# benchmark (numbers, not pass/fail).
 # This is the README's test command; .ci/run calls exactly this. On a fresh machine it first
 # installs what is missing (scripts/setup.sh, via scripts/serve.sh --build-only).
 set -euo pipefail
@@ -32,6 +33,11 @@ log=$(mktemp)
 nodelog=$(mktemp)
 trap 'rm -f "$log" "$nodelog"' EXIT
 cargo test --workspace 2>&1 | tee "$log" || failed_steps+=("cargo test")
+
+# Each cargo-fuzz target replays its seed corpus (fuzz/corpus/) and fuzzes for a few seconds;
+# the long run is `bash scripts/fuzz.sh` (60 s per target, README).
+step "fuzz targets: corpus replay and a short run (scripts/fuzz.sh --smoke)"
+bash scripts/fuzz.sh --smoke || failed_steps+=("fuzzing")
 
 step "benchmark summary (release)"
 cargo run --release -q -p spoolscope-bench --bin bench-summary

@@ -56,6 +56,8 @@ pub(crate) struct RunShared {
 
 impl RunShared {
     pub fn new(ops_limit: u64) -> Self {
+        // What an earlier run on this thread left uncharged must not reach this one.
+        let _ = rhai::take_data_size_operations(true);
         RunShared {
             ops_used: Cell::new(0),
             ops_limit,
@@ -223,7 +225,9 @@ pub(crate) fn new_engine(host: &Rc<HostState>) -> Engine {
 
     let run_for_progress = Rc::clone(run);
     engine.on_progress(move |_| {
-        let used = run_for_progress.ops_used.get() + 1;
+        // One operation, plus those the vendored Rhai charged for walking arrays and maps in
+        // its data size checks since the last one (vendor/README.md).
+        let used = run_for_progress.ops_used.get() + 1 + rhai::take_data_size_operations(false);
         run_for_progress.ops_used.set(used);
         (used > run_for_progress.ops_limit)
             .then(|| Dynamic::from(RunBudgetSpent(run_for_progress.ops_limit)))

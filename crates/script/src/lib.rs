@@ -84,10 +84,11 @@ pub mod limits {
     /// Elements of one array, nested arrays included: holds `msg.all_recipients` of the
     /// largest scenario (`MAX_RECIPIENTS` = 100,000).
     ///
-    /// Not larger, because with any size limit set Rhai re-measures a whole array on every
-    /// method call on it and every change to it: an accidental `loop { a.push(x) }` costs about
-    /// `MAX_ARRAY_LEN² × 0.3 ns` before it is stopped (about 3 s here; 18 s at 250,000).
-    /// The price: in a message of more than 50,000 recipients, calls on `msg` as a whole
+    /// With any size limit set Rhai re-measures a whole array on every method call on it and
+    /// every change to it; the vendored Rhai charges one operation per
+    /// [`rhai::ELEMENTS_PER_OPERATION`] (32) elements measured (vendor/README.md), so that cost
+    /// stays within the operation limits: one call can push about 11,000 values onto one array
+    /// (MODELLING 25). In a message of more than 50,000 recipients, calls on `msg` as a whole
     /// (`msg.keys()`, `msg.note = 1`) count both recipient arrays and can exceed the limit.
     pub const MAX_ARRAY_LEN: usize = 100_000;
     /// Entries of one object map, nested maps included (a map keyed by address for every

@@ -912,6 +912,43 @@ fn a_growing_array_is_a_fault() {
 }
 
 #[test]
+fn measuring_arrays_counts_as_operations() {
+    // Rhai re-measures an array after every method call on it (vendor/README.md): 100 calls
+    // of `len()` on 65,536 elements visit 6.5 million elements, one operation per 32.
+    let text = "fn submit_message(msg) {\n  let a = [0];\n  for i in 0..16 { a += a; }\n  for i in 0..100 { a.len(); }\n  S_OK\n}";
+    let mut t = compile(text);
+    submit(&mut t, &mut Fake::default()).unwrap();
+    let per_op = rhai::ELEMENTS_PER_OPERATION;
+    assert!(
+        t.run_operations() >= 100 * 65_536 / per_op,
+        "{} operations",
+        t.run_operations()
+    );
+    assert!(t.run_operations() < 2 * 100 * 65_536 / per_op + 10_000);
+    // The same call again costs the same (nothing is left over from the last run).
+    let mut again = compile(text);
+    submit(&mut again, &mut Fake::default()).unwrap();
+    assert_eq!(again.run_operations(), t.run_operations());
+}
+
+#[test]
+fn walking_a_large_array_forever_is_an_endless_loop() {
+    // Took a minute before the walks were counted; now the per-call limit stops it.
+    let f = submit_fault(
+        "fn submit_message(msg) {\n  let a = [0];\n  for i in 0..16 { a += a; }\n  loop { a.len(); }\n}",
+    );
+    assert_fault_line(&f, at(4, 10), "more than 2,000,000 operations in one call");
+    // A push loop's cost grows with the array: it is stopped long before 100,000 elements.
+    let f = submit_fault("fn submit_message(msg) {\n  let a = [];\n  loop { a.push(1); }\n}");
+    assert_fault_line(&f, at(3, 10), "more than 2,000,000 operations in one call");
+    // Building a list of a few thousand values stays well within one call.
+    let (code, calls) = submit_ok(
+        "fn submit_message(msg) {\n  let a = [];\n  for i in 0..5000 { a.push(i); }\n  log(a.len());\n  S_OK\n}",
+    );
+    assert_eq!((code, calls), (0, vec!["log 5000".to_string()]));
+}
+
+#[test]
 fn the_run_wide_budget_spans_calls_and_transports() {
     let run = Rc::new(RunShared::new(50_000));
     let text = "fn submit_message(msg) { let n = 0; while n < 2000 { n += 1; } S_OK }";
