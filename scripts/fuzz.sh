@@ -34,7 +34,7 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
 
 # Per-input limits: a hang or a runaway allocation fails the run. A whole run of a scenario may
-# use the script budget of 40 million operations (~10 s in a fuzz build); `run` runs each
+# use the script budget of 4 million operations (about 1 s in a fuzz build); `run` runs each
 # scenario two or three times.
 timeout_of() {
   case "$1" in

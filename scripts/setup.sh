@@ -2,7 +2,7 @@
 # Installs what the playground needs and skips what is already there (idempotent):
 # Debian's chromium and chromedriver, the wasm32 target, wasm-bindgen-cli, trunk, mdbook (the
 # book, docs/book) and cargo-fuzz (fuzz/, with a nightly toolchain) at pinned versions, and the
-# npm packages of package-lock.json (binaryen's wasm-opt 132, playwright-core).
+# npm packages of package-lock.json (binaryen's wasm-opt 132, playwright-core, axe-core).
 # Everything comes from the package registries (apt, crates.io, npm); nothing else is downloaded.
 # Why these versions: trunk 0.22 needs a newer rustc than 1.95; wasm-bindgen-cli must equal the
 # wasm-bindgen crate in Cargo.lock (its own lockfile wants a crate this registry lacks, hence no

@@ -68,11 +68,14 @@ pub use crate::message::Recipient;
 /// The sandbox limits every script runs under.
 pub mod limits {
     /// Rhai operations one hook call may use (a `transport_notify` delivered during `elapse`
-    /// gets its own allowance). Roughly 40 ms of script time in a release build.
-    pub const MAX_OPERATIONS_PER_CALL: u64 = 2_000_000;
+    /// gets its own allowance). About 50 ms of script time natively in a release build, 100–200 ms
+    /// in the page (the browser test `web/tests/hostile-scripts.test.mjs` prints it).
+    pub const MAX_OPERATIONS_PER_CALL: u64 = 1_000_000;
     /// Rhai operations all hooks of all transports of one run may use together: stops a script
     /// that never ends because it keeps asking to be called again (`END_RESEND_NOW` forever).
-    pub const MAX_OPERATIONS_PER_RUN: u64 = 40_000_000;
+    /// Every hostile script then ends within a second in the page; the largest built-in preset
+    /// and scenario use under 2,500,000.
+    pub const MAX_OPERATIONS_PER_RUN: u64 = 4_000_000;
     /// Nested script function calls.
     pub const MAX_CALL_LEVELS: usize = 32;
     /// Expression nesting at the top level and inside functions (parse-time).
@@ -87,7 +90,7 @@ pub mod limits {
     /// With any size limit set Rhai re-measures a whole array on every method call on it and
     /// every change to it; the vendored Rhai charges one operation per
     /// [`rhai::ELEMENTS_PER_OPERATION`] (32) elements measured (vendor/README.md), so that cost
-    /// stays within the operation limits: one call can push about 11,000 values onto one array
+    /// stays within the operation limits: one call can push about 7,500 values onto one array
     /// (MODELLING 25). In a message of more than 50,000 recipients, calls on `msg` as a whole
     /// (`msg.keys()`, `msg.note = 1`) count both recipient arrays and can exceed the limit.
     pub const MAX_ARRAY_LEN: usize = 100_000;

@@ -768,7 +768,7 @@ fn errors_in_a_re_entrant_notify_point_into_it() {
     let f = t
         .submit_message(&msg(), &mut Fake::with_pending(cancel_notification()))
         .unwrap_err();
-    assert_fault_line(&f, at(7, 10), "in submit_message → transport_notify (delivered during elapse): the script ran more than 2,000,000 operations");
+    assert_fault_line(&f, at(7, 10), "in submit_message → transport_notify (delivered during elapse): the script ran more than 1,000,000 operations");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -875,7 +875,7 @@ fn an_endless_loop_is_a_fault_at_the_loop() {
     assert_fault_line(
         &f,
         at(4, 5),
-        "the script ran more than 2,000,000 operations in one call — an endless loop?",
+        "the script ran more than 1,000,000 operations in one call — an endless loop?",
     );
     assert!(
         f.message
@@ -937,10 +937,10 @@ fn walking_a_large_array_forever_is_an_endless_loop() {
     let f = submit_fault(
         "fn submit_message(msg) {\n  let a = [0];\n  for i in 0..16 { a += a; }\n  loop { a.len(); }\n}",
     );
-    assert_fault_line(&f, at(4, 10), "more than 2,000,000 operations in one call");
+    assert_fault_line(&f, at(4, 10), "more than 1,000,000 operations in one call");
     // A push loop's cost grows with the array: it is stopped long before 100,000 elements.
     let f = submit_fault("fn submit_message(msg) {\n  let a = [];\n  loop { a.push(1); }\n}");
-    assert_fault_line(&f, at(3, 10), "more than 2,000,000 operations in one call");
+    assert_fault_line(&f, at(3, 10), "more than 1,000,000 operations in one call");
     // Building a list of a few thousand values stays well within one call.
     let (code, calls) = submit_ok(
         "fn submit_message(msg) {\n  let a = [];\n  for i in 0..5000 { a.push(i); }\n  log(a.len());\n  S_OK\n}",
@@ -1044,7 +1044,7 @@ fn a_hook_that_cannot_run_as_top_level_code_is_called_as_a_function() {
     assert_fault(
         &f,
         at(2, 1),
-        "in submit_message: the script ran more than 2,000,000 operations",
+        "in submit_message: the script ran more than 1,000,000 operations",
     );
 }
 

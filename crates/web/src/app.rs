@@ -692,10 +692,11 @@ pub fn app() -> Html {
         }
         let (low, high) = state.bounds();
         return html! {
-            <div class="page embed" data-testid="embed">
+            // A landmark and a heading of its own: an embed is a document in its frame.
+            <main class="page embed" data-testid="embed">
                 <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce">{announce}</p>
                 <header class="embed-top">
-                    <span class="scenario-title" data-testid="title">{title}</span>
+                    <h1 class="scenario-title" data-testid="title">{title}</h1>
                     if state.range.is_some() {
                         <span class="tag" data-testid="range" title="This embed shows these steps only">
                             {format!("steps {low}–{high}")}
@@ -757,7 +758,7 @@ pub fn app() -> Html {
                 if state.help {
                     <Help on_close={on_close_help} />
                 }
-            </div>
+            </main>
         };
     }
 

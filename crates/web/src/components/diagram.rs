@@ -203,7 +203,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
 
     html! {
         <section class="diagram-panel" aria-label="Sequence diagram">
-            <div class="diagram-scroll" ref={scroller} onscroll={on_scroll}>
+            <div class="diagram-scroll" ref={scroller} onscroll={on_scroll}
+                tabindex="0" role="region" aria-label="Sequence diagram (scrolls)">
                 <div class="lanes" style={format!("width:{width}px")}>{header}</div>
                 <svg data-testid="diagram" class="diagram" xmlns="http://www.w3.org/2000/svg"
                     width={width.to_string()} height={height.to_string()}>

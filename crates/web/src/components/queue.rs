@@ -41,7 +41,7 @@ pub fn queue(props: &QueueProps) -> Html {
                 }) }
             </ol>
             {more(props.queue.len(), props.queue_total)}
-            <div class="table-x">
+            <div class="table-x" tabindex="0" role="region" aria-label="Messages table (scrolls)">
             <table class="grid messages" data-testid="messages">
                 <thead><tr>
                     <th>{"message"}</th><th>{"subject"}</th><th>{"state (model §12.2)"}</th>

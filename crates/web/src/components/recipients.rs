@@ -92,7 +92,8 @@ pub fn recipients(props: &RecipientsProps) -> Html {
                 <h2>{"Recipients"}</h2>
                 <span class="hint">{format!("{} in all: {counts}", props.recipients)}</span>
             </div>
-            <div class="table-scroll" onscroll={on_scroll}>
+            <div class="table-scroll" onscroll={on_scroll}
+                tabindex="0" role="region" aria-label="Recipients table (scrolls)">
                 <table class="grid recipients" data-testid="recipients">
                     <colgroup>
                         { for COLUMNS.iter().map(|(c, _, _)| html! { <col class={format!("c-{c}")} /> }) }

@@ -13,7 +13,7 @@ pub struct StatusProps {
 #[function_component(StatusRows)]
 pub fn status_rows(props: &StatusProps) -> Html {
     html! {
-        <section class="status-panel" aria-label="Status rows">
+        <section class="status-panel" aria-label="Status rows" tabindex="0">
             <div class="panel-head">
                 <h2>{"Status table"}</h2>
                 <span class="hint">{"one row per transport (PR_STATUS_CODE)"}</span>
