@@ -901,18 +901,31 @@ fn shortcut(e: &KeyboardEvent) -> Option<Action> {
     if key == "Escape" {
         return Some(Action::Escape);
     }
-    // While typing in the editor (or any text field) keys are text.
-    let typing = e
+    let target = e
         .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| {
-            let tag = el.tag_name();
-            tag.eq_ignore_ascii_case("TEXTAREA")
-                || (tag.eq_ignore_ascii_case("INPUT")
-                    && el.get_attribute("type").as_deref() != Some("range"))
-                || el.get_attribute("contenteditable").is_some()
-        });
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    // While typing in the editor (or any text field) keys are text; a list box keeps its
+    // arrows; inside a dialog its own keys apply.
+    let typing = target.as_ref().is_some_and(|el| {
+        let tag = el.tag_name();
+        tag.eq_ignore_ascii_case("TEXTAREA")
+            || tag.eq_ignore_ascii_case("SELECT")
+            || (tag.eq_ignore_ascii_case("INPUT")
+                && el.get_attribute("type").as_deref() != Some("range"))
+            || el.get_attribute("contenteditable").is_some()
+            || el.closest("[role=dialog]").ok().flatten().is_some()
+    });
     if typing {
+        return None;
+    }
+    // Space (and Enter) on a focused button or link presses it, never the page's play.
+    let control = target.as_ref().is_some_and(|el| {
+        el.closest("button, a[href], summary, [role=button]")
+            .ok()
+            .flatten()
+            .is_some()
+    });
+    if control && matches!(key.as_str(), " " | "Spacebar") {
         return None;
     }
     match key.as_str() {

@@ -1,8 +1,9 @@
 //! The scenario editor: a textarea over a coloured copy of its text, with line numbers.
 //!
 //! The textarea is sized to its content and scrolls together with the coloured layer and
-//! the gutter inside one scroll box, so nothing has to be kept in sync. Tab inserts four
-//! spaces. An error is shown at its line (gutter mark and line band) and below the editor
+//! the gutter inside one scroll box, so nothing has to be kept in sync. Tab moves the focus on,
+//! as everywhere on the page; with "Tab indents" turned on it inserts four spaces instead, and
+//! Esc then Tab still leaves (as in CodeMirror and Monaco). An error is shown at its line (gutter mark and line band) and below the editor
 //! with the engine's message.
 
 use spoolscope_playground::highlight::{highlight, Class};
@@ -50,11 +51,23 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         })
     };
+    // Off by default, so that the keyboard never gets stuck in the editor.
+    let tab_indents = use_state(|| false);
+    // Esc was the last key: the next Tab leaves the editor even when Tab indents.
+    let escaped = use_mut_ref(|| false);
     let on_keydown = {
         let on_edit = props.on_edit.clone();
+        let tab_indents = *tab_indents;
+        let readonly = props.readonly;
+        let escaped = escaped.clone();
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() != "Tab" || e.shift_key() || e.ctrl_key() || e.alt_key() || e.meta_key() {
+            let key = e.key();
+            let after_escape = std::mem::replace(&mut *escaped.borrow_mut(), key == "Escape");
+            if key != "Tab" || e.shift_key() || e.ctrl_key() || e.alt_key() || e.meta_key() {
                 return;
+            }
+            if !tab_indents || readonly || after_escape {
+                return; // the browser moves the focus on
             }
             let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() else {
                 return;
@@ -121,6 +134,13 @@ pub fn editor(props: &EditorProps) -> Html {
                 if props.modified { <span class="tag">{"edited"}</span> }
                 {status}
                 if !props.readonly {
+                    <button type="button" class="tab-indents" data-testid="tab-indents"
+                        aria-pressed={(*tab_indents).to_string()}
+                        title="When on, Tab in the editor inserts four spaces (Esc then Tab still leaves the editor); when off, Tab moves to the next control"
+                        onclick={{
+                            let tab_indents = tab_indents.clone();
+                            Callback::from(move |_: MouseEvent| tab_indents.set(!*tab_indents))
+                        }}>{"Tab indents"}</button>
                     <button type="button" class="share" data-testid="share"
                         title="Copy a link that opens this scenario at this step (format 2: the text compressed, the trace hash, the step and the selected call)"
                         onclick={props.on_share.reform(|_| ())}>{"Share link"}</button>

@@ -11,14 +11,18 @@ pub struct HelpProps {
 
 /// Shortcuts, as the overlay lists them.
 pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("Space", "play / pause"),
+    ("Space", "play / pause (on a focused button: press it)"),
     ("←", "step back"),
     ("→", "step forward"),
     ("Home", "jump to the start"),
     ("End", "jump to the end"),
     ("?", "open / close this help"),
     ("Esc", "close this help or the details panel"),
-    ("Tab (in the editor)", "insert four spaces"),
+    (
+        "Tab",
+        "next control, from the editor too (unless \"Tab indents\")",
+    ),
+    ("Esc, then Tab", "leave the editor even when Tab indents"),
 ];
 
 #[function_component(Help)]
