@@ -1,7 +1,7 @@
 // Hostile scripts typed into the page (issue "Safe, accessible and true"): an endless loop, deep
 // recursion, a 100 MB string, a million-element array, a loop over a large array, millions of
 // retry requests and busy retries without end. Each ends with the engine's message at its line (the same as the CLI's), soon after
-// the typing pause; meanwhile the player keeps answering clicks. Prints the times it measures.
+// the typing pause; meanwhile the player answers every click within 100 ms. Prints the times it measures.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -105,8 +105,8 @@ describe('hostile scripts', () => {
       rows.push(row);
       assert.ok(row.ends <= 1_000, `${c.name} ends within 1 s of the typing pause (${row.ends} ms)`);
       assert.ok(row.clicks >= 1, 'the player was clicked while the script ran');
-      // A click waits at most for the run in the worker to end.
-      assert.ok(row.max <= 1_000, `every click shows its step within 1 s (${row.max} ms)`);
+      // Another worker holds the run on screen and steps it while this one runs (links.rs).
+      assert.ok(row.max <= 100, `every click shows its step within 100 ms (${row.max} ms)`);
       assert.deepEqual(page.consoleErrors, []);
     });
   }

@@ -50,23 +50,27 @@ describe('worker watchdog', () => {
     const first = `${text}\n# worker run`;
     await setEditor(page, first);
     await waitTotal(runs(first));
-    assert.equal(page.workers().length, 1);
+    assert.ok(page.workers().length >= 1);
 
-    // Its thread spins: it will answer nothing more.
-    page.workers()[0].evaluate(() => {
-      const t = Date.now();
-      while (Date.now() - t < 120_000);
-    }).catch(() => {});
+    // Every worker's thread spins (the one holding the run on screen and the one that runs the
+    // next edit): they will answer nothing more.
+    for (const worker of page.workers()) {
+      worker.evaluate(() => {
+        const t = Date.now();
+        while (Date.now() - t < 120_000);
+      }).catch(() => {});
+    }
 
     const busy = withBusy(text).text;
     await setEditor(page, busy);
     await error(page).waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await error(page).textContent(), /did not answer within 1500 ms and was restarted/);
-    // The last good run stays on screen, and stepping it works (frames from the new worker).
+    // The last good run stays on screen, and stepping it works (frames from a new worker,
+    // once the stuck one that held the run has been replaced too).
     assert.equal(await page.evaluate(() => window.__spoolscope.total), runs(first));
     await focusPage(page);
     await page.keyboard.press('Home');
-    await waitStep(page, 0);
+    await waitStep(page, 0, 15_000);
     await page.keyboard.press('ArrowRight');
     await waitStep(page, 1);
     assert.equal(page.workers().length >= 2, true, 'a new worker was started');

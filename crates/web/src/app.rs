@@ -462,7 +462,7 @@ pub fn app() -> Html {
     };
     let on_close_help = {
         let dispatcher = state.dispatcher();
-        use_callback((), move |_: (), _| dispatcher.dispatch(Action::ToggleHelp))
+        use_callback((), move |_: (), _| dispatcher.dispatch(Action::CloseHelp))
     };
     // Share: the worker's record of the run (hash and lines), then the browser compresses the
     // text and the lines; the link (or, for an embed snippet, its iframe) goes on the clipboard
@@ -770,7 +770,8 @@ pub fn app() -> Html {
                 <span class="scenario-title" data-testid="title">{title}</span>
                 <button type="button" class="theme-button" data-testid="theme" aria-pressed={dark.to_string()}
                     title="Dark theme (your pick is kept on this browser)" onclick={on_theme}>{"Dark theme"}</button>
-                <button type="button" class="help-button" onclick={on_help} title="Keyboard shortcuts (?)">{"?"}</button>
+                <button type="button" class="help-button" onclick={on_help} title="Keyboard shortcuts (?)"
+                    aria-label="Help and keyboard shortcuts" aria-keyshortcuts="?" aria-haspopup="dialog">{"?"}</button>
             </header>
             // Playback's current step, for screen readers (updated as the player moves).
             <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce">{announce}</p>
@@ -913,7 +914,7 @@ fn shortcut(e: &KeyboardEvent) -> Option<Action> {
             || (tag.eq_ignore_ascii_case("INPUT")
                 && el.get_attribute("type").as_deref() != Some("range"))
             || el.get_attribute("contenteditable").is_some()
-            || el.closest("[role=dialog]").ok().flatten().is_some()
+            || el.closest("dialog, [role=dialog]").ok().flatten().is_some()
     });
     if typing {
         return None;

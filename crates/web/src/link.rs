@@ -1,23 +1,37 @@
-//! The page's end of the worker connection: sends requests, at most one load and one frame
-//! request at a time, keeping only the newest of each that waits.
+//! The page's end of the engine: one or two Web Workers and, for the opening run, a session on
+//! the page's own thread.
 //!
-//! Coalescing matters when the worker is busy: while it runs a long scenario, typing or
-//! scrubbing would otherwise queue up requests it must then work through one by one.
+//! **Two workers, so that a slow run never blocks the page.** The worker that holds the run on
+//! screen (the *server*) answers frame, detail and export requests; every new run goes to
+//! another worker (a *runner*). When the runner's run succeeds it becomes the server, and the
+//! old server, now idle, is the next runner. So while a long or hostile script runs, stepping,
+//! selecting and exporting the run on screen are answered at once by the server.
 //!
-//! The worker runs the page's own wasm file (one download): [`worker_script`] writes a module
+//! **A newer run pre-empts an older one.** A run asked for while the runner is still busy with
+//! an older one does not wait for it: that runner is dropped (gloo-worker closes a worker once
+//! it has no bridge left, after its current message, so it ends no later than the engine's
+//! limits end its run, and its answer goes nowhere) and a fresh worker runs the new text. A
+//! spare worker is started once the first one has answered, so a pre-emption uses a worker
+//! that has compiled the module already. Frame requests are coalesced: at most one in flight,
+//! and only the newest of those waiting is sent.
+//!
+//! The workers run the page's own wasm file (one download): [`worker_script`] writes a module
 //! script that imports trunk's JavaScript glue and instantiates the same `.wasm`, whose `main`
 //! then registers the engine worker on seeing no window.
 //!
 //! Starting a worker and compiling the module again in it takes a few hundred milliseconds.
 //! So that the page does not open on an empty diagram meanwhile, the *opening* run of a small
 //! built-in preset (`presets::runs_on_page`: fixed text, a few milliseconds of work) is run by
-//! a session on the page's thread, which also answers frame and detail requests until the
-//! worker has loaded the same run. Every other run (an edit, a saved or linked scenario,
-//! another preset, the 10,000-recipient one) goes to the worker only.
+//! a session on the page's thread, which answers frame and detail requests until a worker
+//! holds a run (the first one loads the same run as soon as the page starts it). Every other
+//! run (an edit, a saved or linked scenario, another preset, the 10,000-recipient one) runs in
+//! a worker only.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
+use gloo_timers::callback::Timeout;
 use gloo_worker::{Spawnable, WorkerBridge};
 use spoolscope_playground::presets;
 use spoolscope_playground::protocol::{ExportKind, FrameRequest, InputError, Request, Response};
@@ -32,51 +46,78 @@ type Handler = Rc<dyn Fn(Response)>;
 /// Who waits for an export: called once with its text (`None`: that run is gone).
 pub type ExportDone = Box<dyn FnOnce(Option<String>)>;
 
-/// Requests in flight and waiting.
+/// A load sent to a worker and not answered yet.
+struct Load {
+    run: u64,
+    text: String,
+    /// A run the page has already (the opening run, or the last good run given to a worker
+    /// that replaced a stuck server): its answer is not delivered again.
+    shadow: bool,
+}
+
+/// One worker.
+struct Slot {
+    id: u32,
+    bridge: WorkerBridge<EngineWorker>,
+    /// Loads sent, oldest first (a worker answers in order).
+    loads: VecDeque<Load>,
+    /// The run its session holds: the last of its loads that succeeded.
+    holds: Option<u64>,
+    /// Answers it owes (every request is answered once).
+    owed: u32,
+    /// Fires when it owes answers for too long (see [`Link::worker_stuck`]).
+    watchdog: Option<Timeout>,
+}
+
+impl Slot {
+    /// True while it runs a load the page waits for (not a shadow).
+    fn running(&self) -> bool {
+        self.loads.iter().any(|l| !l.shadow)
+    }
+}
+
+/// The workers, the page's own session, and the requests waiting for them.
 #[derive(Default)]
 pub struct Link {
-    bridge: Option<WorkerBridge<EngineWorker>>,
+    /// Live workers (at most three: the server, a runner, and one just started).
+    slots: Vec<Slot>,
+    next_id: u32,
+    /// The worker holding the run on screen, which answers frames, details and exports.
+    server: Option<u32>,
+    /// The page's own session, serving the opening run until a worker holds a run.
+    local: Option<Session>,
     /// Where answers go; until the page sets it, they wait in `pending`.
     handler: Option<Handler>,
     pending: Vec<Response>,
     /// The last run asked for (a second request for it is dropped).
     last_load: Option<u64>,
-    queued_load: Option<(u64, String)>,
+    /// Set by the first load: later ones never run on the page.
+    opened: bool,
+    /// The page may start workers (see [`Link::start_worker`]).
+    started: bool,
+    /// The opening run's copy for the first worker, sent when the page starts it.
+    deferred_shadow: Option<(u64, String)>,
+    /// A worker could not be started: every run that needs one fails with a message.
+    no_worker: bool,
+    /// The workers' module script (a `blob:` URL, made once).
+    script: Option<String>,
+    /// The run and text the server holds (a worker replacing a stuck server is given it).
+    good: Option<(u64, String)>,
     frame_in_flight: bool,
     queued_frame: Option<FrameRequest>,
     last_frame: Option<FrameRequest>,
-    details_sent: Option<(u64, u64)>,
-    /// Set by the first load: later ones never run on the page.
-    opened: bool,
-    /// The page's own session, serving the opening run until the worker has it too.
-    local: Option<Session>,
-    /// The worker's copy of the page-run opening run: its answer is not delivered again.
-    shadow_load: Option<u64>,
-    /// The worker could not be started: every run that needs it fails with a message.
-    no_worker: bool,
-    /// Requests for a worker not started yet.
-    unsent: Vec<Request>,
-    /// Answers the worker owes (every request is answered once: a frame request is sent only
-    /// while the worker holds a run).
-    owed: u32,
-    /// Fires when the worker owes answers for too long (see [`Link::worker_stuck`]).
-    watchdog: Option<gloo_timers::callback::Timeout>,
-    /// The run and text of the load in flight (at most one), and of the last run the worker
-    /// loaded without an error (a restarted worker is given it again).
-    sent_load: Option<(u64, String)>,
-    good_load: Option<(u64, String)>,
-    /// The frame last asked for, asked for again from a restarted worker.
+    /// The frame the page wants, asked for again from a new server.
     wanted_frame: Option<FrameRequest>,
-    /// A new worker replaced a stuck one: once it has the run, it is asked for the frame the
-    /// page wants.
-    restarted: bool,
-    /// Exports asked for, by run and kind, oldest first: answers come in order.
-    exports: Vec<(u64, ExportKind, ExportDone)>,
-    /// The link itself, for the worker's callback.
+    details_sent: Option<(u64, u64)>,
+    /// Details asked for while no worker held a run.
+    wanted_details: Option<(u64, u64)>,
+    /// Exports asked for, with the worker asked (`None`: waiting for a server).
+    exports: Vec<(Option<u32>, u64, ExportKind, ExportDone)>,
+    /// The link itself, for the workers' callbacks.
     me: Weak<RefCell<Link>>,
 }
 
-/// A shared link (the worker's callback and the page's effects both use it).
+/// A shared link (the workers' callbacks and the page's effects both use it).
 pub type SharedLink = Rc<RefCell<Link>>;
 
 thread_local! {
@@ -95,59 +136,150 @@ impl Link {
         LINK.with(Rc::clone)
     }
 
-    /// Starts the worker (once) and sends it what waited for it. The page starts it as soon as
-    /// it needs it, or once the opening run is on screen: starting it earlier would have it
-    /// compile the module on the second core while the page renders.
+    /// Lets the page start workers, and starts the first one with the opening run's copy. The
+    /// page calls it once the opening run is on screen (starting a worker earlier would have
+    /// it compile the module on the second core while the page renders), or at the first run
+    /// that needs a worker.
     pub fn start_worker(&mut self) {
-        if self.bridge.is_none() && !self.no_worker {
-            match worker_script() {
-                Some(script) => self.bridge = Some(self.spawn(&script)),
-                None => self.no_worker = true,
+        self.started = true;
+        if let Some((run, text)) = self.deferred_shadow.take() {
+            if let Some(id) = self.idle_slot().or_else(|| self.spawn()) {
+                self.send_load(id, run, text, true);
             }
-        }
-        if let Some(bridge) = &self.bridge {
-            for request in self.unsent.drain(..) {
-                bridge.send(request);
-            }
-        }
-        if self.bridge.is_some() && self.owed > 0 {
-            self.arm_watchdog();
         }
     }
 
-    fn spawn(&self, script: &str) -> WorkerBridge<EngineWorker> {
+    /// Starts a worker; `None` (and every later run fails with a message) when the page was
+    /// not built by trunk.
+    fn spawn(&mut self) -> Option<u32> {
+        if self.no_worker {
+            return None;
+        }
+        if self.script.is_none() {
+            self.script = worker_script();
+        }
+        let Some(script) = self.script.clone() else {
+            self.no_worker = true;
+            return None;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
         let weak = self.me.clone();
-        EngineWorker::spawner()
+        let bridge = EngineWorker::spawner()
             .with_loader(true)
             .as_module(true)
             .callback(move |response: Response| {
-                let Some(link) = weak.upgrade() else {
-                    return;
-                };
-                let handler = {
-                    let mut l = link.borrow_mut();
-                    let deliver = l.answered(&response);
-                    let done = l.export_done(&response);
-                    drop(l);
-                    if let Some((done, text)) = done {
-                        done(text);
-                        return;
-                    }
-                    if !deliver {
-                        return;
-                    }
-                    let mut l = link.borrow_mut();
-                    match l.handler.clone() {
-                        Some(h) => h,
-                        None => {
-                            l.pending.push(response);
-                            return;
-                        }
-                    }
-                };
-                handler(response);
+                if let Some(link) = weak.upgrade() {
+                    Link::on_answer(&link, id, response);
+                }
             })
-            .spawn(script)
+            .spawn(&script);
+        self.slots.push(Slot {
+            id,
+            bridge,
+            loads: VecDeque::new(),
+            holds: None,
+            owed: 0,
+            watchdog: None,
+        });
+        Some(id)
+    }
+
+    fn slot(&mut self, id: u32) -> Option<&mut Slot> {
+        self.slots.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Sends `request` to worker `id` and counts the answer it owes.
+    fn send_to(&mut self, id: u32, request: Request) {
+        let me = self.me.clone();
+        let Some(slot) = self.slot(id) else {
+            return;
+        };
+        slot.bridge.send(request);
+        slot.owed += 1;
+        if slot.watchdog.is_none() {
+            slot.watchdog = Some(arm_watchdog(me, id));
+        }
+    }
+
+    fn send_load(&mut self, id: u32, run: u64, text: String, shadow: bool) {
+        if let Some(slot) = self.slot(id) {
+            slot.loads.push_back(Load {
+                run,
+                text: text.clone(),
+                shadow,
+            });
+        }
+        self.send_to(id, Request::Load { run, text });
+    }
+
+    /// A worker other than the server with nothing to run.
+    fn idle_slot(&self) -> Option<u32> {
+        self.slots
+            .iter()
+            .find(|s| Some(s.id) != self.server && s.loads.is_empty())
+            .map(|s| s.id)
+    }
+
+    /// The worker a new run goes to: an idle one; else one loading only a shadow copy (it
+    /// answers that in milliseconds); else a new one, and the runners still busy with older
+    /// runs are dropped (pre-empted: the page no longer waits for those runs).
+    fn runner(&mut self) -> Option<u32> {
+        if let Some(id) = self.idle_slot() {
+            return Some(id);
+        }
+        let server = self.server;
+        if let Some(s) = self
+            .slots
+            .iter()
+            .find(|s| Some(s.id) != server && !s.running())
+        {
+            return Some(s.id);
+        }
+        let busy: Vec<u32> = self
+            .slots
+            .iter()
+            .filter(|s| Some(s.id) != server && s.running())
+            .map(|s| s.id)
+            .collect();
+        for id in busy {
+            self.drop_slot(id);
+        }
+        self.spawn()
+    }
+
+    /// Forgets worker `id` (its bridge goes, so it closes after its current message) and fails
+    /// the exports it owed.
+    fn drop_slot(&mut self, id: u32) -> Option<Slot> {
+        let i = self.slots.iter().position(|s| s.id == id)?;
+        let slot = self.slots.remove(i);
+        let mut k = 0;
+        while k < self.exports.len() {
+            if self.exports[k].0 == Some(id) {
+                let (_, _, _, done) = self.exports.remove(k);
+                Timeout::new(0, move || done(None)).forget();
+            } else {
+                k += 1;
+            }
+        }
+        if self.server == Some(id) {
+            self.server = None;
+            self.frame_in_flight = false;
+            self.queued_frame = None;
+            self.last_frame = None;
+            self.details_sent = None;
+        }
+        Some(slot)
+    }
+
+    /// Keeps a spare worker: while no worker is starting, there is one besides the server
+    /// with nothing to run (at most three in all), so that a run pre-empting another does not
+    /// wait for a worker to compile the module.
+    fn keep_spare(&mut self) {
+        let starting = self.slots.iter().any(|s| s.holds.is_none() && s.owed > 0);
+        if self.started && !starting && self.idle_slot().is_none() && self.slots.len() < 3 {
+            self.spawn();
+        }
     }
 
     /// Hands an answer of the page's own session to the handler, after the caller's borrow of
@@ -156,7 +288,7 @@ impl Link {
         match self.handler.clone() {
             None => self.pending.push(response),
             Some(handler) => {
-                gloo_timers::callback::Timeout::new(0, move || handler(response)).forget();
+                Timeout::new(0, move || handler(response)).forget();
             }
         }
     }
@@ -179,108 +311,24 @@ impl Link {
         }
     }
 
-    /// Sends `request`, starting the worker if need be.
-    fn send(&mut self, request: Request) {
-        self.enqueue(request);
-        self.start_worker();
-    }
-
-    /// Queues `request` for the worker (sent when it starts) and counts the answer it owes.
-    fn enqueue(&mut self, request: Request) {
-        if let Request::Load { run, text } = &request {
-            self.sent_load = Some((*run, text.clone()));
-        }
-        self.owed += 1;
-        self.unsent.push(request);
-    }
-
-    /// Starts the watchdog unless it runs: `WATCHDOG_MS` from now (the engine's own limits end
-    /// any run far sooner; `window.__spoolscopeWatchdogMs` overrides it for the browser tests).
-    fn arm_watchdog(&mut self) {
-        if self.watchdog.is_some() {
-            return;
-        }
-        let ms = watchdog_ms();
-        let me = self.me.clone();
-        self.watchdog = Some(gloo_timers::callback::Timeout::new(ms, move || {
-            let Some(link) = me.upgrade() else {
-                return;
-            };
-            let stuck = {
-                let mut l = link.borrow_mut();
-                l.watchdog = None;
-                l.worker_stuck()
-            };
-            // Delivered outside the borrow: the handler may send the next request.
-            if let Some((response, handler)) = stuck {
-                handler(response);
+    /// Delivers `responses` outside any borrow of the link (the handler may send requests).
+    fn deliver_now(link: &SharedLink, responses: Vec<Response>) {
+        let handler = {
+            let mut l = link.borrow_mut();
+            match l.handler.clone() {
+                Some(h) => h,
+                None => {
+                    l.pending.extend(responses);
+                    return;
+                }
             }
-        }));
-    }
-
-    /// The worker owed answers for `WATCHDOG_MS`: it is stuck or its wasm trapped (gloo-worker
-    /// cannot terminate it; a trapped one is idle). Starts a new worker, gives it the last good
-    /// run so that stepping works again, and fails the load that was in flight, if any, with a
-    /// message at line 1. Returns that failure and the handler to give it to.
-    fn worker_stuck(&mut self) -> Option<(Response, Handler)> {
-        if self.owed == 0 {
-            return None;
-        }
-        let failed = self
-            .sent_load
-            .take()
-            .filter(|(run, _)| self.shadow_load != Some(*run));
-        self.bridge = None;
-        self.unsent.clear();
-        self.owed = 0;
-        self.frame_in_flight = false;
-        self.queued_frame = None;
-        self.last_frame = None;
-        self.restarted = true;
-        self.details_sent = None;
-        // The new worker never saw these requests: their askers get nothing.
-        for (_, _, done) in self.exports.drain(..) {
-            gloo_timers::callback::Timeout::new(0, move || done(None)).forget();
-        }
-        self.shadow_load = None;
-        self.local = None;
-        if let Some((run, text)) = self.good_load.clone() {
-            // The page has this run already: the new worker's answer is not delivered again.
-            self.shadow_load = Some(run);
-            self.send(Request::Load { run, text });
-        } else if let Some((run, text)) = self.queued_load.take() {
-            self.send(Request::Load { run, text });
-        }
-        let (run, _) = failed?;
-        let ms = watchdog_ms();
-        let waited = if ms.is_multiple_of(1000) {
-            format!("{} s", ms / 1000)
-        } else {
-            format!("{ms} ms")
         };
-        let message = format!(
-            "the engine's worker did not answer within {waited} and was restarted; the \
-             engine's own limits end every run sooner, so this is a bug in Spoolscope: please \
-             report this scenario"
-        );
-        let response = Response::Loaded {
-            run,
-            result: Err(InputError {
-                line: 1,
-                col: 1,
-                message,
-            }),
-        };
-        match self.handler.clone() {
-            Some(handler) => Some((response, handler)),
-            None => {
-                self.pending.push(response);
-                None
-            }
+        for response in responses {
+            handler(response);
         }
     }
 
-    /// Runs `text` as run `run` (after the load in flight, if any; replacing any waiting one).
+    /// Runs `text` as run `run`, pre-empting an older run still running.
     pub fn load(&mut self, run: u64, text: String) {
         if self.last_load == Some(run) {
             return;
@@ -297,34 +345,33 @@ impl Link {
             }
             self.local = Some(session);
             self.last_frame = None;
-            // The worker loads the same run when it starts, then takes over (see `answered`).
-            self.shadow_load = Some(run);
-            self.enqueue(Request::Load { run, text });
+            // A worker loads the same run when the page starts it, then takes over.
+            self.deferred_shadow = Some((run, text));
+            if self.started {
+                self.start_worker();
+            }
             return;
         }
-        // Another run: the page's own session has nothing more to say.
-        self.local = None;
-        if self.no_worker {
-            let message = "the engine's Web Worker could not be started: this page was not \
-                           built by trunk (no modulepreload and wasm preload links)";
-            self.deliver_later(Response::Loaded {
-                run,
-                result: Err(InputError {
-                    line: 1,
-                    col: 1,
-                    message: message.to_string(),
-                }),
-            });
-            return;
-        }
-        if self.sent_load.is_some() {
-            self.queued_load = Some((run, text));
-            // The load ahead may be the opening run's copy, waiting for a worker the page has
-            // not started yet (it starts it shortly after the first ready render, and an edit
-            // in between cancels that): this run needs the worker now.
-            self.start_worker();
-        } else {
-            self.send(Request::Load { run, text });
+        // A run that needs a worker now; the opening run's copy goes first, so that a worker
+        // can serve the opening run if this one fails.
+        self.start_worker();
+        match self.runner() {
+            Some(id) => {
+                self.send_load(id, run, text, false);
+                self.keep_spare();
+            }
+            None => {
+                let message = "the engine's Web Worker could not be started: this page was not \
+                               built by trunk (no modulepreload and wasm preload links)";
+                self.deliver_later(Response::Loaded {
+                    run,
+                    result: Err(InputError {
+                        line: 1,
+                        col: 1,
+                        message: message.to_string(),
+                    }),
+                });
+            }
         }
     }
 
@@ -341,12 +388,17 @@ impl Link {
             return;
         }
         self.wanted_frame = Some(request);
+        let Some(server) = self.server else {
+            // Sent when a worker holds a run.
+            return;
+        };
         if self.frame_in_flight {
             self.queued_frame = Some(request);
         } else {
             self.frame_in_flight = true;
             self.last_frame = Some(request);
-            self.send(Request::Frame(request));
+            self.queued_frame = None;
+            self.send_to(server, Request::Frame(request));
         }
     }
 
@@ -358,9 +410,13 @@ impl Link {
             }
             return;
         }
+        let Some(server) = self.server else {
+            self.wanted_details = Some((run, seq));
+            return;
+        };
         if self.details_sent != Some((run, seq)) {
             self.details_sent = Some((run, seq));
-            self.send(Request::Details { run, seq });
+            self.send_to(server, Request::Details { run, seq });
         }
     }
 
@@ -369,83 +425,183 @@ impl Link {
     pub fn export(&mut self, run: u64, kind: ExportKind, done: ExportDone) {
         if let Some(local) = &mut self.local {
             let text = local.export(run, kind);
-            gloo_timers::callback::Timeout::new(0, move || done(text)).forget();
+            Timeout::new(0, move || done(text)).forget();
             return;
         }
-        self.exports.push((run, kind, done));
-        self.send(Request::Export { run, kind });
+        if self.no_worker {
+            Timeout::new(0, move || done(None)).forget();
+            return;
+        }
+        self.exports.push((self.server, run, kind, done));
+        if let Some(server) = self.server {
+            self.send_to(server, Request::Export { run, kind });
+        }
     }
 
-    /// The waiting export an answer is for, with its text.
-    fn export_done(&mut self, response: &Response) -> Option<(ExportDone, Option<String>)> {
-        let Response::Export { run, kind, text } = response else {
-            return None;
-        };
-        let i = self
+    /// True while a worker runs a scenario the page waits for.
+    pub fn busy(&self) -> bool {
+        self.slots.iter().any(Slot::running)
+    }
+
+    /// Worker `id` became the server: what waited for one is sent to it.
+    fn serve_from(&mut self, id: u32) {
+        self.server = Some(id);
+        self.local = None;
+        self.frame_in_flight = false;
+        self.queued_frame = None;
+        self.last_frame = None;
+        self.details_sent = None;
+        if let Some(request) = self.wanted_frame {
+            self.frame(request);
+        }
+        if let Some((run, seq)) = self.wanted_details.take() {
+            self.details(run, seq);
+        }
+        for export in self.exports.iter_mut().filter(|e| e.0.is_none()) {
+            export.0 = Some(id);
+        }
+        let waiting: Vec<(u64, ExportKind)> = self
             .exports
             .iter()
-            .position(|(r, k, _)| r == run && k == kind)?;
-        let (_, _, done) = self.exports.remove(i);
-        Some((done, text.clone()))
-    }
-
-    /// True while the worker runs a scenario the page waits for.
-    pub fn busy(&self) -> bool {
-        (self.sent_load.is_some() && self.shadow_load.is_none()) || self.queued_load.is_some()
-    }
-
-    /// Bookkeeping for an answer of the worker; false when it is not to be delivered (the
-    /// worker's copy of a run the page's own session already answered).
-    fn answered(&mut self, response: &Response) -> bool {
-        let mut deliver = true;
-        // The worker answers: its watchdog starts over for what it still owes.
-        self.owed = self.owed.saturating_sub(1);
-        self.watchdog = None;
-        if self.owed > 0 {
-            self.arm_watchdog();
+            .filter(|e| e.0 == Some(id))
+            .map(|e| (e.1, e.2))
+            .collect();
+        for (run, kind) in waiting {
+            self.send_to(id, Request::Export { run, kind });
         }
-        match response {
+    }
+
+    /// An answer of worker `id`.
+    fn on_answer(link: &SharedLink, id: u32, response: Response) {
+        let mut l = link.borrow_mut();
+        let me = l.me.clone();
+        let Some(slot) = l.slot(id) else {
+            // A dropped worker's late answer.
+            return;
+        };
+        // It answers: its watchdog starts over for what it still owes.
+        slot.owed = slot.owed.saturating_sub(1);
+        slot.watchdog = (slot.owed > 0).then(|| arm_watchdog(me, id));
+        let load = match &response {
+            Response::Loaded { .. } => slot.loads.pop_front(),
+            _ => None,
+        };
+        let mut deliver = true;
+        match &response {
             Response::Loaded { run, result } => {
-                if let Some((sent, text)) = self.sent_load.take() {
-                    if sent == *run && result.is_ok() {
-                        self.good_load = Some((sent, text));
+                let shadow = load.as_ref().is_some_and(|l| l.shadow);
+                deliver = !shadow;
+                if result.is_ok() {
+                    if let Some(slot) = l.slot(id) {
+                        slot.holds = Some(*run);
+                    }
+                    let shown = l
+                        .server
+                        .and_then(|s| l.slots.iter().find(|x| x.id == s))
+                        .and_then(|x| x.holds)
+                        .filter(|_| l.server != Some(id));
+                    if shown.is_none_or(|shown| *run >= shown) {
+                        if let Some(load) = load {
+                            l.good = Some((load.run, load.text));
+                        }
+                        // A new run: the page asks for its frames; a shadow copy of the run
+                        // on screen is asked for the frame the page wants.
+                        if !shadow {
+                            l.wanted_frame = None;
+                        }
+                        l.serve_from(id);
                     }
                 }
-                let mut refresh = None;
-                if self.shadow_load == Some(*run) {
-                    // The worker has the opening run now (or the last good run, restarted):
-                    // it answers everything from here on.
-                    self.shadow_load = None;
-                    self.local = None;
-                    deliver = false;
-                    if std::mem::take(&mut self.restarted) {
-                        refresh = self.wanted_frame;
-                    }
-                }
-                // A new run: the same frame request means a new frame.
-                self.last_frame = None;
-                if let Some((run, text)) = self.queued_load.take() {
-                    self.send(Request::Load { run, text });
-                }
-                if let Some(request) = refresh {
-                    self.frame(request);
-                }
+                l.keep_spare();
             }
             Response::Frame(_) => {
-                self.frame_in_flight = false;
-                if let Some(next) = self.queued_frame.take() {
-                    self.frame(next);
+                if l.server == Some(id) {
+                    l.frame_in_flight = false;
+                    if let Some(next) = l.queued_frame.take() {
+                        l.frame(next);
+                    }
                 }
             }
-            Response::Details(_) => self.details_sent = None,
-            // Handed to whoever asked (`export_done`), not to the page's handler.
-            Response::Export { .. } => deliver = false,
+            Response::Details(_) => {
+                if l.server == Some(id) {
+                    l.details_sent = None;
+                }
+            }
+            Response::Export { run, kind, text } => {
+                let i = l
+                    .exports
+                    .iter()
+                    .position(|e| e.0 == Some(id) && e.1 == *run && e.2 == *kind);
+                let done = i.map(|i| l.exports.remove(i).3);
+                let text = text.clone();
+                drop(l);
+                if let Some(done) = done {
+                    done(text);
+                }
+                return;
+            }
         }
-        deliver
+        drop(l);
+        if deliver {
+            Link::deliver_now(link, vec![response]);
+        }
+    }
+
+    /// Worker `id` owed answers for `WATCHDOG_MS`: it is stuck or its wasm trapped (gloo-worker
+    /// cannot terminate it; a trapped one is idle). It is dropped; the runs it owed fail with a
+    /// message at line 1; a new worker is given the last good run if it was the server, so
+    /// that stepping works again. Returns the failures to deliver.
+    fn worker_stuck(&mut self, id: u32) -> Vec<Response> {
+        let was_server = self.server == Some(id);
+        let Some(slot) = self.drop_slot(id) else {
+            return Vec::new();
+        };
+        if was_server {
+            if let Some((run, text)) = self.good.clone() {
+                if let Some(new) = self.idle_slot().or_else(|| self.spawn()) {
+                    self.send_load(new, run, text, true);
+                }
+            }
+        }
+        let ms = watchdog_ms();
+        let waited = if ms.is_multiple_of(1000) {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{ms} ms")
+        };
+        slot.loads
+            .iter()
+            .filter(|l| !l.shadow)
+            .map(|l| Response::Loaded {
+                run: l.run,
+                result: Err(InputError {
+                    line: 1,
+                    col: 1,
+                    message: format!(
+                        "the engine's worker did not answer within {waited} and was \
+                         restarted; the engine's own limits end every run sooner, so this is \
+                         a bug in Spoolscope: please report this scenario"
+                    ),
+                }),
+            })
+            .collect()
     }
 }
 
-/// How long the worker may owe an answer before it is restarted. The engine's limits
+/// Starts the watchdog of worker `id`: `WATCHDOG_MS` from now (the engine's own limits end any
+/// run far sooner; `window.__spoolscopeWatchdogMs` overrides it for the browser tests).
+fn arm_watchdog(me: Weak<RefCell<Link>>, id: u32) -> Timeout {
+    Timeout::new(watchdog_ms(), move || {
+        let Some(link) = me.upgrade() else {
+            return;
+        };
+        let failures = link.borrow_mut().worker_stuck(id);
+        // Delivered outside the borrow: the handler may send the next request.
+        Link::deliver_now(&link, failures);
+    })
+}
+
+/// How long a worker may owe an answer before it is replaced. The engine's limits
 /// (operations per call and per run, at most 100,000 recipients) end every run within seconds.
 const WATCHDOG_MS: u32 = 30_000;
 
@@ -453,7 +609,6 @@ const WATCHDOG_MS: u32 = 30_000;
 fn watchdog_ms() -> u32 {
     test_seam_ms("__spoolscopeWatchdogMs", WATCHDOG_MS)
 }
-
 /// `window[name]` in milliseconds (a browser tests' seam, clamped to 0.1–600 s), else
 /// `default`.
 pub fn test_seam_ms(name: &str, default: u32) -> u32 {

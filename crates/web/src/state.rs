@@ -141,6 +141,8 @@ pub enum Action {
     Select(u64),
     CloseDetails,
     ToggleHelp,
+    /// The help's close button, its backdrop or the browser's close request (Esc).
+    CloseHelp,
     /// Escape: closes the help, else the details.
     Escape,
     /// The diagram was scrolled: the rows now visible.
@@ -549,6 +551,12 @@ impl Reducible for AppState {
                 s.details = None;
             }
             Action::ToggleHelp => s.help = !s.help,
+            Action::CloseHelp => {
+                if !s.help {
+                    return self;
+                }
+                s.help = false;
+            }
             Action::Escape => {
                 if s.help {
                     s.help = false;

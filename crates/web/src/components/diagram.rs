@@ -9,6 +9,7 @@ use std::rc::Rc;
 use spoolscope_playground::protocol::{
     Activation, DiagramItem, EventKind, EventLine, Frame, Lifeline, Window, ROW_HEIGHT,
 };
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
@@ -176,6 +177,23 @@ pub fn diagram(props: &DiagramProps) -> Html {
         .as_ref()
         .and_then(|f| f.current.as_ref())
         .map(|c| c.seq);
+    // One tab stop among the events (a roving tabindex; ↑ and ↓ move between them): the
+    // selected event, else the current one, else the first drawn.
+    let tab_seq = props.frame.as_ref().and_then(|f| {
+        let drawn = |seq: Option<u64>| {
+            seq.filter(|s| {
+                f.diagram
+                    .iter()
+                    .any(|i| matches!(i, DiagramItem::Event { event, .. } if event.seq == *s))
+            })
+        };
+        drawn(props.selected).or(drawn(current_seq)).or_else(|| {
+            f.diagram.iter().find_map(|i| match i {
+                DiagramItem::Event { event, .. } => Some(event.seq),
+                DiagramItem::Gap { .. } => None,
+            })
+        })
+    });
     let (items, activations) = match &props.frame {
         Some(f) => (
             f.diagram
@@ -189,6 +207,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                             {geo} {width}
                             current={current_seq == Some(event.seq)}
                             selected={props.selected == Some(event.seq)}
+                            tab_stop={tab_seq == Some(event.seq)}
                             on_select={props.on_select.clone()} />
                     },
                 })
@@ -269,6 +288,8 @@ struct EventRowProps {
     width: f64,
     current: bool,
     selected: bool,
+    /// The diagram's one tab stop among the events.
+    tab_stop: bool,
     on_select: Callback<u64>,
 }
 
@@ -287,6 +308,27 @@ fn draw_event(props: &EventRowProps) -> Html {
         let on_select = props.on_select.clone();
         let seq = ev.seq;
         Callback::from(move |_: MouseEvent| on_select.emit(seq))
+    };
+    // Enter or Space opens the details; ↑ and ↓ move to the event drawn above or below.
+    let onkeydown = {
+        let on_select = props.on_select.clone();
+        let seq = ev.seq;
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Enter" | " " => {
+                e.prevent_default();
+                on_select.emit(seq);
+            }
+            key @ ("ArrowDown" | "ArrowUp") => {
+                e.prevent_default();
+                let next = e
+                    .target_dyn_into::<Element>()
+                    .and_then(|el| neighbour_event(&el, key == "ArrowDown"));
+                if let Some(next) = next {
+                    let _ = next.focus();
+                }
+            }
+            _ => {}
+        })
     };
     let x1 = geo.x(ev.from_lane);
     let x2 = geo.x(ev.to_lane);
@@ -351,18 +393,54 @@ fn draw_event(props: &EventRowProps) -> Html {
     };
     let method = (!ev.method.is_empty()).then(|| AttrValue::from(ev.method.clone()));
     let to = (!ev.to.is_empty()).then(|| AttrValue::from(ev.to.clone()));
+    // Its name (and tooltip): the step, who to whom, what, and when.
+    let name = match ev.target() {
+        Some(to) => format!(
+            "{} {}: {} → {to}, {}, t = {}",
+            ev.seq,
+            ev.kind.as_str(),
+            ev.from,
+            ev.label,
+            ev.time
+        ),
+        None => format!(
+            "{} {}: {}, {}, t = {}",
+            ev.seq,
+            ev.kind.as_str(),
+            ev.from,
+            ev.label,
+            ev.time
+        ),
+    };
     html! {
         <g class={classes!("ev", ev.kind.as_str(), current.then_some("current"),
                 selected.then_some("selected"), ev.warned.then_some("warned"))}
             data-testid="arrow" data-seq={ev.seq.to_string()} data-kind={ev.kind.as_str()}
             data-method={method} data-from={ev.from.clone()} data-to={to}
             data-depth={ev.depth.to_string()} data-time={ev.time.clone()}
-            {onclick}>
-            <title>{format!("{}  {}", ev.time, ev.label)}</title>
+            tabindex={if props.tab_stop { "0" } else { "-1" }} role="button"
+            aria-current={current.then_some("step")}
+            aria-expanded={selected.to_string()} {onclick} {onkeydown}>
+            <title>{name}</title>
             <rect class="hit" x="0" y={y0.to_string()} width={width.to_string()} height={ROW_HEIGHT.to_string()} />
             {shape}
             <text class="seq" x="4" y={(y0 + 17.0).to_string()}>{ev.seq}</text>
         </g>
+    }
+}
+
+/// The event drawn after (`down`) or before `el`'s event, as something to focus.
+fn neighbour_event(el: &Element, down: bool) -> Option<web_sys::SvgElement> {
+    let mut at = el.closest("g.ev").ok()??;
+    loop {
+        at = if down {
+            at.next_element_sibling()?
+        } else {
+            at.previous_element_sibling()?
+        };
+        if at.matches(".ev").unwrap_or(false) {
+            return at.dyn_into().ok();
+        }
     }
 }
 

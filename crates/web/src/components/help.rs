@@ -2,6 +2,7 @@
 //! script may call.
 
 use spoolscope_playground::{HOST_FUNCTIONS, SCRIPT_LIBRARY};
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -23,21 +24,108 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "next control, from the editor too (unless \"Tab indents\")",
     ),
     ("Esc, then Tab", "leave the editor even when Tab indents"),
+    ("↑ ↓", "in the diagram: the event above / below"),
+    ("Enter", "in the diagram: open the focused event's details"),
 ];
 
+/// A real modal (`<dialog>` opened with `showModal()`): the page behind it is inert, focus
+/// moves into it and stays there, Esc or a click outside closes it, and focus returns to the
+/// `?` button.
 #[function_component(Help)]
 pub fn help(props: &HelpProps) -> Html {
+    let dialog = use_node_ref();
+    {
+        let dialog = dialog.clone();
+        use_effect_with((), move |_| {
+            if let Some(d) = dialog.cast::<web_sys::HtmlDialogElement>() {
+                let _ = d.show_modal();
+            }
+            move || {
+                if let Some(d) = dialog.cast::<web_sys::HtmlDialogElement>() {
+                    d.close();
+                }
+                if let Some(button) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector(".help-button").ok().flatten())
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
     let close = {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
-    let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
+    // A click on the backdrop is a click on the dialog itself (its panel fills it).
+    let backdrop = {
+        let on_close = props.on_close.clone();
+        let dialog = dialog.clone();
+        Callback::from(move |e: MouseEvent| {
+            let on_dialog = e
+                .target()
+                .zip(dialog.get())
+                .is_some_and(|(t, d)| JsValue::from(t) == JsValue::from(d));
+            if on_dialog {
+                on_close.emit(());
+            }
+        })
+    };
+    // Esc: the page's Escape closes it (the browser's own close would race the page's state).
+    let cancel = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: Event| {
+            e.prevent_default();
+            on_close.emit(());
+        })
+    };
+    // Tab and Shift+Tab cycle inside (a modal dialog alone lets them leave for the browser's
+    // own controls after its last element).
+    let trap = {
+        let dialog = dialog.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() != "Tab" {
+                return;
+            }
+            let Some(d) = dialog.cast::<web_sys::Element>() else {
+                return;
+            };
+            let Ok(all) = d.query_selector_all("button, [href], [tabindex]:not([tabindex='-1'])")
+            else {
+                return;
+            };
+            let items: Vec<web_sys::HtmlElement> = (0..all.length())
+                .filter_map(|i| all.item(i))
+                .filter_map(|n| n.dyn_into().ok())
+                .collect();
+            let (Some(first), Some(last)) = (items.first(), items.last()) else {
+                return;
+            };
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|doc| doc.active_element());
+            let at = |el: &web_sys::HtmlElement| {
+                active
+                    .as_ref()
+                    .is_some_and(|a| JsValue::from(a) == JsValue::from(el))
+            };
+            let inside = active.as_ref().is_some_and(|a| d.contains(Some(a)));
+            if e.shift_key() && (at(first) || !inside) {
+                e.prevent_default();
+                let _ = last.focus();
+            } else if !e.shift_key() && (at(last) || !inside) {
+                e.prevent_default();
+                let _ = first.focus();
+            }
+        })
+    };
     html! {
-        <div class="overlay" onclick={close.clone()}>
-            <div class="help" data-testid="help" role="dialog" aria-modal="true"
-                aria-label="Keyboard shortcuts" onclick={stop}>
+        <dialog ref={dialog} class="help-dialog" aria-labelledby="help-title"
+            onclick={backdrop} oncancel={cancel} onkeydown={trap}>
+            <div class="help" data-testid="help" tabindex="0">
                 <div class="panel-head">
-                    <h2>{"Keyboard shortcuts"}</h2>
+                    <h2 id="help-title">{"Keyboard shortcuts"}</h2>
                     <button type="button" class="close" onclick={close} aria-label="Close">{"×"}</button>
                 </div>
                 <table class="keys">
@@ -68,6 +156,6 @@ pub fn help(props: &HelpProps) -> Html {
                     }) }
                 </table>
             </div>
-        </div>
+        </dialog>
     }
 }

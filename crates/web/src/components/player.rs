@@ -75,10 +75,10 @@ pub fn player(props: &PlayerProps) -> Html {
             })
             .collect::<Html>()
     });
-    let (play_label, play_title) = if props.playing {
-        ("❚❚", "Pause (Space)")
+    let (play_label, play_title, play_name) = if props.playing {
+        ("❚❚", "Pause (Space)", "Pause")
     } else {
-        ("▶", "Play (Space)")
+        ("▶", "Play (Space)", "Play")
     };
     let current = match &props.current {
         Some(ev) => html! {
@@ -100,16 +100,16 @@ pub fn player(props: &PlayerProps) -> Html {
     html! {
         <section class="player" aria-label="Player">
             <div class="controls">
-                <button type="button" data-testid="jump-start" title="Jump to the start (Home)"
+                <button type="button" data-testid="jump-start" title="Jump to the start (Home)" aria-label="Jump to the start" aria-keyshortcuts="Home"
                     onclick={cmd(PlayerCommand::JumpStart)}>{"⇤"}</button>
-                <button type="button" data-testid="step-back" title="Step back (←)"
+                <button type="button" data-testid="step-back" title="Step back (←)" aria-label="Step back" aria-keyshortcuts="ArrowLeft"
                     onclick={cmd(PlayerCommand::Back)}>{"←"}</button>
                 <button type="button" data-testid="play" class="play" title={play_title}
-                    aria-pressed={props.playing.to_string()}
+                    aria-label={play_name} aria-keyshortcuts="Space" aria-pressed={props.playing.to_string()}
                     onclick={cmd(PlayerCommand::TogglePlay)}>{play_label}</button>
-                <button type="button" data-testid="step-forward" title="Step forward (→)"
+                <button type="button" data-testid="step-forward" title="Step forward (→)" aria-label="Step forward" aria-keyshortcuts="ArrowRight"
                     onclick={cmd(PlayerCommand::Forward)}>{"→"}</button>
-                <button type="button" data-testid="jump-end" title="Jump to the end (End)"
+                <button type="button" data-testid="jump-end" title="Jump to the end (End)" aria-label="Jump to the end" aria-keyshortcuts="End"
                     onclick={cmd(PlayerCommand::JumpEnd)}>{"⇥"}</button>
                 <select data-testid="speed" aria-label="Speed" onchange={on_speed}>
                     { for SPEEDS.iter().enumerate().map(|(i, (_, label))| html! {
