@@ -62,6 +62,34 @@ def integrity(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
+TAG_WITH_INTEGRITY = re.compile(
+    r"<(?:link|script)\b[^>]*?\s(?:href|src)=\"\./(?P<name>[^\"]+)\"[^>]*?\sintegrity=\"(?P<hash>[^\"]+)\"[^>]*>",
+    re.I,
+)
+
+
+def refresh_integrity(page: Path) -> int:
+    """Re-hashes every `integrity` of `page` that names a file beside it (files minified after
+    trunk wrote their hashes); returns how many changed."""
+    html = page.read_text(encoding="utf-8")
+    changed = 0
+
+    def fix(m: re.Match) -> str:
+        nonlocal changed
+        file = page.parent / m.group("name")
+        if not file.is_file():
+            return m.group(0)
+        new = integrity(file.read_bytes())
+        if new == m.group("hash"):
+            return m.group(0)
+        changed += 1
+        return m.group(0).replace(m.group("hash"), new)
+
+    html = TAG_WITH_INTEGRITY.sub(fix, html)
+    page.write_text(html, encoding="utf-8")
+    return changed
+
+
 def harden(page: Path) -> int:
     """Moves `page`'s inline scripts into files and adds the meta policy; returns how many moved."""
     html = page.read_text(encoding="utf-8")
@@ -99,11 +127,15 @@ def apply(dist: Path) -> None:
     pages = sorted(dist.rglob("*.html"))
     if not pages:
         raise SystemExit(f"{dist}: no HTML pages (build first)")
+    rehashed = sum(refresh_integrity(p) for p in pages)
     moved = sum(harden(p) for p in pages)
     (dist / "_headers").write_text(
         f"/*\n  Content-Security-Policy: {FRAME_ANCESTORS}\n", encoding="utf-8"
     )
-    print(f"CSP: {len(pages)} pages under {dist}/, {moved} inline scripts moved into files")
+    print(
+        f"CSP: {len(pages)} pages under {dist}/, {moved} inline scripts moved into files, "
+        f"{rehashed} integrity hashes refreshed"
+    )
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):

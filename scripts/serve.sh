@@ -70,6 +70,13 @@ step "trunk build --release ($DIST/)"
 rm -rf target/wasm-bindgen/release/snippets
 trunk build --release
 
+# trunk's own minifier breaks wasm-bindgen's glue (Trunk.toml); esbuild (npm, package.json)
+# minifies the glue and the styles in place (csp.py then refreshes their integrity hashes).
+step "esbuild --minify (the glue and the styles)"
+for f in "$DIST"/spoolscope-web-*.js "$DIST"/style-*.css; do
+  esbuild "$f" --minify --log-level=warning --allow-overwrite --outfile="$f"
+done
+
 # The book, after trunk (which replaces the dist folder). mdbook reads a relative -d as relative
 # to the book, hence the absolute path. The scenario files go beside the chapters, so that
 # `spoolscope links check dist/book` can check each built player against its marker and file.

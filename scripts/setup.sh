@@ -70,7 +70,7 @@ if ! mdbook --version 2>/dev/null | grep -q " v$MDBOOK_VERSION\$"; then
 fi
 
 # npm ci when node_modules is missing or older than the lockfile.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] ||
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/playwright-core ] ||
   [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> npm ci"
   npm ci --no-audit --no-fund --silent

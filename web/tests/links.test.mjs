@@ -16,6 +16,7 @@ import {
   cliLink,
   cliOnText,
   cliTrace,
+  defaultSlug,
   deflatePart,
   download,
   editorText,
@@ -183,6 +184,36 @@ describe('links', () => {
     assert.match(await noticeText(page), SHARED);
     assert.equal(await hasDivergence(page), false, 'format 1 records no trace: nothing to check');
     assert.equal(await savedText(page), mine);
+    await page.close();
+  });
+
+  test('a link whose text does not run says what is wrong at its line, keeps the text and leaves the address', async () => {
+    // A script error in a scenario that is otherwise fine: nothing runs.
+    const text = presetText(defaultSlug()).replace('fn submit_message(msg) {', 'fn submit_message(msg) {\n    let x = ;');
+    const cli = cliOnText('check', text);
+    assert.equal(cli.ok, false, 'the CLI refuses it too');
+    // Not openPage: a page with no run never becomes ready.
+    const page = await receiver.context.newPage();
+    await page.goto(`${server.url}#v=2&s=${deflatePart(text)}`);
+    await page.locator('[data-testid="editor-error"]').waitFor({ state: 'visible', timeout: 15_000 });
+    const notice = await noticeText(page);
+    assert.ok(
+      notice.startsWith(`This shared scenario does not run: line ${cli.line}, column ${cli.col}: ${cli.message}`),
+      notice,
+    );
+    assert.match(notice, /there is no run to show, and the scenario saved in this browser is kept\.$/);
+    assert.doesNotMatch(notice, /Opened a shared scenario/);
+    assert.equal(await editorText(page), text, 'the text is in the editor');
+    assert.equal(await page.locator('[data-testid="editor-error"]').getAttribute('data-line'), String(cli.line));
+    assert.equal((await page.locator('.editor-status').textContent()).trim(), 'error: nothing has run yet');
+    assert.equal((await page.locator('.empty-diagram').textContent()).trim(), 'No run to show yet.');
+    assert.equal(await page.evaluate(() => location.hash), '', 'the link left the address');
+    assert.equal(await savedText(page), mine, 'the saved scenario is kept');
+    // A reload opens the saved scenario, without the notice.
+    await page.reload();
+    await waitReady(page);
+    assert.equal(await editorText(page), mine);
+    assert.equal(await noticeText(page), null);
     await page.close();
   });
 

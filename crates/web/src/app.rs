@@ -752,7 +752,7 @@ pub fn app() -> Html {
                 }
                 if show(Panel::Editor) {
                     <Editor text={AttrValue::from(state.text.clone())} error={state.error.clone()}
-                        running={running} modified={false} on_edit={on_edit}
+                        running={running} modified={false} has_run={summary.is_some()} on_edit={on_edit}
                         on_share={on_share} readonly={true} />
                 }
                 if state.help {
@@ -781,7 +781,7 @@ pub fn app() -> Html {
             <PresetGallery current={AttrValue::from(state.preset.clone())} on_pick={on_pick} />
             <main class="work">
                 <Editor text={AttrValue::from(state.text.clone())} error={state.error.clone()}
-                    running={running} modified={state.modified} on_edit={on_edit}
+                    running={running} modified={state.modified} has_run={summary.is_some()} on_edit={on_edit}
                     on_share={on_share} />
                 <div class="run">
                     if let Some(d) = state.divergence.clone() {

@@ -451,6 +451,25 @@ impl Reducible for AppState {
                     }
                     Err(e) => {
                         if run == s.text_version {
+                            // A link whose text does not run: say what is wrong where the
+                            // notice said it opened, and take the link out of the address so
+                            // that a reload does not open it again (the text stays in the
+                            // editor; the scenario saved in this browser stays saved).
+                            if s.link.as_ref().is_some_and(|l| l.version == run) {
+                                let shown = if s.summary.is_some() {
+                                    "the last good run stays on screen"
+                                } else {
+                                    "there is no run to show"
+                                };
+                                s.notice = Some(format!(
+                                    "This shared scenario does not run: line {}, column {}: {}. \
+                                     Its text is in the editor to fix; {shown}, and the scenario \
+                                     saved in this browser is kept.",
+                                    e.line, e.col, e.message
+                                ));
+                                s.hash = Some(String::new());
+                                s.link = None;
+                            }
                             s.error = Some(e);
                         }
                     }

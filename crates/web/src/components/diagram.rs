@@ -241,7 +241,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
                     {activations}
                     {items}
                 </svg>
-                if rows == 0 {
+                if props.frame.is_none() {
+                    <p class="empty-diagram">{"No run to show yet."}</p>
+                } else if rows == 0 {
                     <p class="empty-diagram">{"Step 0: nothing has happened yet. Press ▶ or → to start."}</p>
                 }
             </div>

@@ -22,6 +22,8 @@ pub struct EditorProps {
     pub running: bool,
     /// The text was edited since its preset was loaded.
     pub modified: bool,
+    /// A run is on screen (an error then leaves the last good run showing).
+    pub has_run: bool,
     pub on_edit: Callback<String>,
     /// The Share button: make a link that opens this text.
     pub on_share: Callback<()>,
@@ -120,8 +122,10 @@ pub fn editor(props: &EditorProps) -> Html {
     let height = lines as f64 * LINE_HEIGHT + 16.0;
     let status = if props.running {
         html! { <span class="editor-status running">{"running…"}</span> }
-    } else if props.error.is_some() {
+    } else if props.error.is_some() && props.has_run {
         html! { <span class="editor-status bad">{"error: showing the last good run"}</span> }
+    } else if props.error.is_some() {
+        html! { <span class="editor-status bad">{"error: nothing has run yet"}</span> }
     } else {
         html! { <span class="editor-status ok">{"ran"}</span> }
     };
