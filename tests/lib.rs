@@ -96,7 +96,8 @@ pub fn check_case(name: &str, scenario: &str) {
     });
 
     let mut report = String::new();
-    let invariant_errors = trace_invariants(&trace);
+    let mut invariant_errors = trace_invariants(&trace);
+    invariant_errors.extend(warning_causes(&trace));
     let mismatches = expect.check(&trace);
     if !invariant_errors.is_empty() {
         let _ = writeln!(report, "trace invariants broken:");
@@ -211,6 +212,132 @@ fn snapshot(json: &str, path: &Path) -> Option<String> {
     }
     s.push_str(&hint);
     Some(s)
+}
+
+/// The transport hooks the spooler calls (model §3.7, §3.8, §3.4).
+const HOOKS: [&str; 3] = ["SubmitMessage", "EndMessage", "TransportNotify"];
+
+/// Each warning points at the event that caused it (contract §4 `warnings`): a complaint about
+/// what SubmitMessage or EndMessage returned at that return; about a StatusRecips or
+/// SpoolerNotify call at that call; about a host function a script called at an event inside
+/// that hook. Returns what does not hold, naming the code; a code not listed here is an error,
+/// so a new warning must say what it points at.
+pub fn warning_causes(t: &Trace) -> Vec<String> {
+    let mut errors = Vec::new();
+    // For each event, the hooks open around it (innermost last).
+    let mut open: Vec<&str> = Vec::new();
+    let mut around: Vec<Vec<&str>> = Vec::with_capacity(t.events.len());
+    for e in &t.events {
+        let method = e.method.as_deref().unwrap_or("");
+        if e.kind == EventKind::Call {
+            open.push(method);
+        }
+        around.push(open.clone());
+        if e.kind == EventKind::Return {
+            open.pop();
+        }
+    }
+    for w in &t.warnings {
+        let Some(i) = (w.seq as usize)
+            .checked_sub(1)
+            .filter(|&i| i < t.events.len())
+        else {
+            errors.push(format!(
+                "warning {} points at seq {}, past the trace",
+                w.code, w.seq
+            ));
+            continue;
+        };
+        let e = &t.events[i];
+        let method = e.method.as_deref().unwrap_or("");
+        let is = |kind: EventKind, m: &str| e.kind == kind && method == m;
+        let in_hook = around[i].iter().any(|m| HOOKS.contains(m));
+        let (ok, wanted) = match w.code.as_str() {
+            "unexpected_success_code" => (
+                is(EventKind::Return, "SubmitMessage")
+                    && e.result.as_deref().is_some_and(|r| w.text.contains(r)),
+                "the SubmitMessage return with that code",
+            ),
+            "return_parm_ignored"
+            | "ok_after_cancel"
+            | "cancel_not_deferred"
+            | "changes_discarded"
+            | "wait_without_retry_time" => (
+                is(EventKind::Return, "SubmitMessage"),
+                "the SubmitMessage return",
+            ),
+            "unknown_end_flags" | "conflicting_end_flags" | "resend_now_limit" => {
+                (is(EventKind::Return, "EndMessage"), "the EndMessage return")
+            }
+            "report_without_responsibility" => (
+                is(EventKind::Return, "SubmitMessage") || is(EventKind::Return, "EndMessage"),
+                "the return that left PR_RESPONSIBILITY FALSE",
+            ),
+            "duplicate_status_recips" => {
+                (is(EventKind::Call, "StatusRecips"), "the StatusRecips call")
+            }
+            "status_recips_in_end_message" => (
+                is(EventKind::Call, "StatusRecips") && around[i].contains(&"EndMessage"),
+                "the StatusRecips call inside EndMessage",
+            ),
+            "sent_deferred_not_deferred" => (
+                is(EventKind::Call, "SpoolerNotify")
+                    && e.flags
+                        .as_ref()
+                        .is_some_and(|f| f.iter().any(|f| f == "NOTIFY_SENTDEFERRED")),
+                "the SpoolerNotify(NOTIFY_SENTDEFERRED) call",
+            ),
+            "outside_submit" | "not_offered" | "bad_recipient" | "bad_code" | "bad_reference"
+            | "bad_retry_time" => (in_hook, "an event inside the hook whose script called it"),
+            other => {
+                errors.push(format!(
+                    "warning code {other} has no cause in tests/lib.rs warning_causes: say what it points at"
+                ));
+                continue;
+            }
+        };
+        if !ok {
+            errors.push(format!(
+                "warning {} at seq {} points at a {:?} {method}, not at {wanted}",
+                w.code, w.seq, e.kind
+            ));
+        }
+    }
+    errors
+}
+
+/// Every code the engine can warn with (each `warn(` / `warn_at(` call's first string in
+/// `crates/engine/src`), sorted.
+pub fn engine_warning_codes() -> Vec<String> {
+    let mut codes = Vec::new();
+    let dir = workspace_dir().join("crates/engine/src");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for file in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+    {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for call in [".warn(", ".warn_at("] {
+            for (at, _) in text.match_indices(call) {
+                let rest = &text[at + call.len()..];
+                let Some(q) = rest.find('"') else { continue };
+                let literal = &rest[q + 1..];
+                let Some(end) = literal.find('"') else {
+                    continue;
+                };
+                let code = &literal[..end];
+                if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    codes.push(code.to_string());
+                }
+            }
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    codes
 }
 
 /// Every call has its return at the same depth; seq counts 1, 2, …; time never goes back.

@@ -26,6 +26,7 @@ corpus! {
     submit_not_me => "tests/scenarios/submit_not_me.toml",
     submit_wait => "tests/scenarios/submit_wait.toml",
     submit_wait_no_time => "tests/scenarios/submit_wait_no_time.toml",
+    warn_success_with_reports => "tests/scenarios/warn_success_with_reports.toml",
     submit_wait_fractional => "tests/scenarios/submit_wait_fractional.toml",
     submit_network_error => "tests/scenarios/submit_network_error.toml",
     submit_cancel_deferred => "tests/scenarios/submit_cancel_deferred.toml",
@@ -93,4 +94,106 @@ corpus! {
 #[test]
 fn every_scenario_file_is_listed() {
     spoolscope_tests::check_listing(CASES);
+}
+
+/// Every warning the engine can emit is met by a scenario of the corpus, where
+/// `check_case` checks that it points at its cause (`warning_causes`).
+#[test]
+fn every_warning_code_has_a_scenario() {
+    let codes = spoolscope_tests::engine_warning_codes();
+    assert!(
+        codes.len() >= 19,
+        "found only {codes:?} in crates/engine/src"
+    );
+    let mut met = std::collections::BTreeSet::new();
+    for (_, path) in CASES {
+        let trace = spoolscope_tests::run_scenario(&spoolscope_tests::workspace_dir().join(path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        met.extend(trace.warnings.iter().map(|w| w.code.clone()));
+    }
+    // The script host refuses a negative or non-finite retry_after() itself (a script fault at
+    // its line), so only a Rust transport meets the engine's bad_retry_time:
+    // `a_negative_retry_time_warns_inside_its_call` below.
+    met.insert("bad_retry_time".to_string());
+    let missing: Vec<_> = codes.iter().filter(|c| !met.contains(*c)).collect();
+    assert!(
+        missing.is_empty(),
+        "no scenario meets the warnings {missing:?}"
+    );
+}
+
+use spoolscope_contract::consts::hr;
+use spoolscope_contract::trace::EventKind;
+use spoolscope_engine::transport::{HookFault, MsgView, Support, Transport};
+
+/// A transport that asks for a retry in -5 s and returns MAPI_E_WAIT, then sends.
+struct NegativeRetry;
+
+impl Transport for NegativeRetry {
+    fn submit_message(&mut self, msg: &MsgView, sup: &mut dyn Support) -> Result<u32, HookFault> {
+        if msg.attempt == 1 {
+            sup.retry_after(-5.0);
+            return Ok(hr::MAPI_E_WAIT);
+        }
+        for r in &msg.offered {
+            sup.accept(i64::from(*r));
+        }
+        Ok(hr::S_OK)
+    }
+
+    fn end_message(&mut self, _msg: &MsgView, _sup: &mut dyn Support) -> Result<u32, HookFault> {
+        Ok(0)
+    }
+
+    fn transport_notify(
+        &mut self,
+        _flags: u32,
+        _msg: Option<&MsgView>,
+        _sup: &mut dyn Support,
+    ) -> Result<(), HookFault> {
+        Ok(())
+    }
+}
+
+/// bad_retry_time points inside the SubmitMessage call that asked for it, and the MAPI_E_WAIT
+/// without a time (wait_without_retry_time) at that call's return; the spooler falls back to
+/// busy_retry_s and the second attempt sends.
+#[test]
+fn a_negative_retry_time_warns_inside_its_call() {
+    let text = r#"
+version = 1
+title = "A negative retry time"
+[[transport]]
+name = "smtp"
+address_types = ["SMTP"]
+[[message]]
+id = "m1"
+recipients = [ { name = "Alice", address = "alice@contoso.example", type = "SMTP" } ]
+"#;
+    let scenario = spoolscope_contract::parse_scenario(text, spoolscope_contract::Format::Toml)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let run = spoolscope_engine::run(&scenario, vec![Box::new(NegativeRetry)]);
+    let t = &run.trace;
+    let codes: Vec<&str> = t.warnings.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["bad_retry_time", "wait_without_retry_time"]);
+    assert_eq!(spoolscope_tests::warning_causes(t), Vec::<String>::new());
+    let at = |seq: u64| {
+        let e = &t.events[seq as usize - 1];
+        (e.method.clone(), e.kind, e.attempt, e.result.clone())
+    };
+    // The call itself (nothing else happened inside it), then its return.
+    assert_eq!(
+        at(t.warnings[0].seq),
+        (Some("SubmitMessage".into()), EventKind::Call, Some(1), None)
+    );
+    assert_eq!(
+        at(t.warnings[1].seq),
+        (
+            Some("SubmitMessage".into()),
+            EventKind::Return,
+            None,
+            Some("MAPI_E_WAIT".into())
+        )
+    );
+    assert_eq!(t.recipients[0].status, "sent");
 }

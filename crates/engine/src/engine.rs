@@ -141,6 +141,8 @@ struct Pass {
     entries: Vec<EntryReq>,
     reference: u64,
     return_parm: Option<f64>,
+    /// The `seq` of the call's return: warnings about what it returned point at it.
+    ret_seq: u64,
     elapse_target: Option<Millis>,
     /// Nested TransportNotify calls handed out and not yet returned (flags, message).
     open_notify: Vec<(u32, Option<u32>)>,
@@ -161,6 +163,7 @@ impl Pass {
             entries: Vec::new(),
             reference: 0,
             return_parm: None,
+            ret_seq: 0,
             elapse_target: None,
             open_notify: Vec::new(),
             cancelled: false,
@@ -722,6 +725,7 @@ impl Engine {
             e.reference = Some(pass.reference);
             e.return_parm = ret_parm.map(|s| s.round().max(0.0) as u64);
         });
+        pass.ret_seq = c.step();
         c.set_in_flight(t, None);
         c.msgs[mi].refs[ti] = pass.reference;
         if c.stopped() {
@@ -731,7 +735,8 @@ impl Engine {
         if pass.return_parm.is_some()
             && !matches!(hr_value, hr::MAPI_E_WAIT | hr::MAPI_E_NETWORK_ERROR)
         {
-            c.warn(
+            c.warn_at(
+                pass.ret_seq,
                 "return_parm_ignored",
                 format!(
                     "{} set *lpulReturnParm (retry_after) but returned {}; only MAPI_E_WAIT and MAPI_E_NETWORK_ERROR use it (model §3.7)",
@@ -747,7 +752,8 @@ impl Engine {
         if c.msgs[mi].cancel_requested {
             // model §9.4: the user deleted the message during the call.
             if hr_value == hr::S_OK {
-                c.warn(
+                c.warn_at(
+                    pass.ret_seq,
                     "ok_after_cancel",
                     format!(
                         "{} returned S_OK from SubmitMessage after NOTIFY_CANCEL_MESSAGE; expected it to stop and return MAPI_E_USER_CANCEL (model §3.4). The spooler does not call EndMessage for a cancelled message.",
@@ -769,7 +775,8 @@ impl Engine {
         match hr_value {
             hr::S_OK => self.after_submit_ok(m, t, pass),
             v if hr::succeeded(v) => {
-                c.warn(
+                c.warn_at(
+                    pass.ret_seq,
                     "unexpected_success_code",
                     format!(
                         "SubmitMessage returned {}; the documented success is S_OK (model §3.7). Treated as S_OK.",
@@ -786,7 +793,8 @@ impl Engine {
             hr::MAPI_E_NOT_ME => c.submit_not_me(m, t, &pass),
             hr::MAPI_E_CANCEL => {
                 if !pass.deferred {
-                    c.warn(
+                    c.warn_at(
+                        pass.ret_seq,
                         "cancel_not_deferred",
                         format!(
                             "{} returned MAPI_E_CANCEL to a SubmitMessage without BEGIN_DEFERRED; MAPI_E_CANCEL is for a resubmission the transport had asked for (model §3.7).",
@@ -827,7 +835,8 @@ impl Engine {
             if pass.taken[ri] || reported[ri] {
                 if !pass.taken[ri] {
                     // model §12.3 edge rule: NDR'd but left FALSE.
-                    c.warn(
+                    c.warn_at(
+                        pass.ret_seq,
                         "report_without_responsibility",
                         format!(
                             "{name} reported recipient {r} through StatusRecips but left its PR_RESPONSIBILITY FALSE; a real spooler might offer it again and produce a second report (model §12.3). Treated as taken."
@@ -862,18 +871,22 @@ impl Engine {
         let c = &mut self.core;
         c.close_open_notifies(&mut end_pass);
         if !end_pass.entries.is_empty() {
-            c.warn(
+            // Points at that StatusRecips call (the first event `status_recips` records).
+            let at = c.step() + 1;
+            c.status_recips(&mut end_pass);
+            c.warn_at(
+                at,
                 "status_recips_in_end_message",
                 format!(
                     "{name} called StatusRecips during EndMessage; the spooler processes reports before EndMessage (model §3.8), so these come late."
                 ),
             );
-            c.status_recips(&mut end_pass);
         }
         c.ret(Who::Xp(t), Who::Spooler, "EndMessage", Some(m), |e| {
             e.result = Some("S_OK".into());
             e.flags = Some(FlagSet::EndMessage.names(flags));
         });
+        end_pass.ret_seq = c.step();
         c.set_in_flight(t, None);
         if c.stopped() {
             c.revert_offered(m, &pass, "the run stopped");
@@ -980,8 +993,15 @@ impl Core {
         self.emit(e);
     }
 
+    /// A warning at the last event recorded (the call in progress, or the one that just
+    /// happened).
     fn warn(&mut self, code: &str, text: String) {
-        let seq = self.step().max(1);
+        self.warn_at(self.step(), code, text);
+    }
+
+    /// A warning pointing at event `seq`, the one that caused it (contract §4 `warnings`).
+    fn warn_at(&mut self, seq: u64, code: &str, text: String) {
+        let seq = seq.max(1);
         if self.warnings.len() < 10_000 {
             self.warnings.push(Warning {
                 seq,
@@ -1500,7 +1520,8 @@ impl Core {
     fn warn_discarded(&mut self, t: XpId, pass: &Pass, result: &str) {
         if pass.changed_anything() {
             let name = self.xp[t as usize].name.clone();
-            self.warn(
+            self.warn_at(
+                pass.ret_seq,
                 "changes_discarded",
                 format!(
                     "{name} changed recipients and then returned {result}: the spooler releases the message without saving, so the PR_RESPONSIBILITY changes are lost (model §3.7 obligation 7); StatusRecips reports already produced stay (model §12.3)"
@@ -1526,7 +1547,8 @@ impl Core {
                 Some(s) if s > 0.0 => Millis::from_secs_f64(s.min(MAX_DELAY_S)),
                 _ => {
                     let name = self.xp[t as usize].name.clone();
-                    self.warn(
+                    self.warn_at(
+                        pass.ret_seq,
                         "wait_without_retry_time",
                         format!(
                             "{name} returned {result} without a retry time (*lpulReturnParm unset or 0: call retry_after(s) with s ≥ 1); the spooler retries after busy_retry_s = {} (model §3.7)",
@@ -1657,7 +1679,8 @@ impl Core {
         let name = self.xp[t as usize].name.clone();
         let known = flag::END_RESEND_NOW | flag::END_RESEND_LATER | flag::END_DONT_RESEND;
         if flags & !known != 0 {
-            self.warn(
+            self.warn_at(
+                end_pass.ret_seq,
                 "unknown_end_flags",
                 format!(
                     "{name}'s EndMessage returned unknown bits 0x{:08X}; ignored",
@@ -1676,7 +1699,8 @@ impl Core {
         .find(|f| set & f != 0)
         .unwrap_or(0);
         if set.count_ones() > 1 {
-            self.warn(
+            self.warn_at(
+                end_pass.ret_seq,
                 "conflicting_end_flags",
                 format!(
                     "{name}'s EndMessage returned {}; they exclude each other, the spooler acts on {}",
@@ -1689,7 +1713,8 @@ impl Core {
             self.msgs[mi].resend_streak += 1;
             let limit = self.sc.spooler.resend_now_limit;
             if self.msgs[mi].resend_streak > limit {
-                self.warn(
+                self.warn_at(
+                end_pass.ret_seq,
                     "resend_now_limit",
                     format!(
                         "{name} returned END_RESEND_NOW {} times in a row; after resend_now_limit = {limit} the spooler treats it as END_RESEND_LATER (model §14 Q2)",
@@ -1720,7 +1745,8 @@ impl Core {
                 RecipientState::Accepted(_) => accepted.push(r),
                 RecipientState::Offered(_) if reported[r as usize].is_some() => {
                     // model §12.3 edge rule: reported during EndMessage but left FALSE.
-                    self.warn(
+                    self.warn_at(
+                end_pass.ret_seq,
                         "report_without_responsibility",
                         format!(
                             "{name} reported recipient {r} through StatusRecips but left its PR_RESPONSIBILITY FALSE; a real spooler might offer it again and produce a second report (model §12.3). Treated as taken."
