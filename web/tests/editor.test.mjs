@@ -107,7 +107,7 @@ describe('editor', () => {
     }
   });
 
-  test('a contract warning is listed and links to its step', async () => {
+  test('a contract warning is listed and links to its step, the event that caused it', async () => {
     const { text } = withResult(original, 'MAPI_W_ERRORS_RETURNED');
     const cli = cliOnText('run', text);
     assert.ok(cli.ok && cli.trace.warnings.length > 0, 'the CLI warns about MAPI_W_ERRORS_RETURNED');
@@ -129,6 +129,11 @@ describe('editor', () => {
     assert.deepEqual(shown, want, 'one warning link per warned step');
     await page.click(`[data-testid="warnings"] a[data-seq="${want[0]}"]`);
     await waitStep(page, want[0]);
+    // It points at its cause: the SubmitMessage return that gave the code, not a later event.
+    const current = page.locator('[data-testid="diagram"] [data-testid="arrow"].current');
+    assert.equal(await current.getAttribute('data-kind'), 'return');
+    assert.equal(await current.getAttribute('data-method'), 'SubmitMessage');
+    assert.equal(cli.trace.events[want[0] - 1].result, 'MAPI_W_ERRORS_RETURNED');
   });
 
   test('an endless loop ends with the limit message; the page answers clicks meanwhile', async () => {

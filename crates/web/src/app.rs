@@ -643,6 +643,16 @@ pub fn app() -> Html {
         .as_ref()
         .map(|s| s.title.clone())
         .unwrap_or_default();
+    // Effect: the document's title follows the scenario (a tab, a bookmark, a screen reader).
+    use_effect_with(title.clone(), |title| {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&if title.is_empty() {
+                "Spoolscope: the MAPI message submission playground".to_string()
+            } else {
+                format!("{title} · Spoolscope")
+            });
+        }
+    });
     // What a screen reader hears as the player moves: the step and the event on screen.
     let announce = match frame.as_ref().and_then(|f| f.current.as_ref()) {
         Some(ev) => {
@@ -787,7 +797,8 @@ pub fn app() -> Html {
                     if let Some(d) = state.divergence.clone() {
                         <DivergenceNotice divergence={d} on_jump={on_seek.clone()} />
                     }
-                    if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty()) {
+                    // The description, unless the gallery's card of this very preset shows it.
+                    if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty() && (state.modified || state.preset.is_empty())) {
                         <p class="about">{s.description.clone()}</p>
                     }
                     <Exports ready={summary.is_some()} on_snippet={on_snippet} on_export={on_export} />

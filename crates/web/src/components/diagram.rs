@@ -107,6 +107,22 @@ pub fn diagram(props: &DiagramProps) -> Html {
             move || drop(listener)
         });
     }
+    // The details panel opens beside the diagram and narrows it: measure again, so that every
+    // lane stays in view (and again when it closes).
+    {
+        let scroller = scroller.clone();
+        let panel_width = panel_width.clone();
+        let view = view.clone();
+        use_effect_with(props.selected.is_some(), move |_| {
+            if let Some(el) = scroller.cast::<Element>() {
+                *view.borrow_mut() = Some(ScrollView::measure(&el));
+                let w = f64::from(el.client_width());
+                if w > 0.0 && w != *panel_width {
+                    panel_width.set(w);
+                }
+            }
+        });
+    }
     let lanes = props.lifelines.len().max(1) as u32;
     let geo = Geometry::fit(*panel_width, lanes);
     let width = geo.x(lanes - 1) + LANE0 + 260.0;

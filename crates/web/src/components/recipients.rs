@@ -131,7 +131,7 @@ fn message_row(props: &MessageRowProps) -> Html {
     html! {
         <tr class={classes!("msg", m.changed.then_some("changed"))}
             data-testid="message-row" data-message={m.id.clone()}>
-            <td colspan="13">
+            <td colspan="13"><span class="msg-line">
                 <b>{m.id.clone()}</b>
                 <span class="subject">{format!(" “{}” ", m.subject)}</span>
                 <span class="state">{m.state.clone()}</span>
@@ -139,7 +139,7 @@ fn message_row(props: &MessageRowProps) -> Html {
                 if m.locked { <span class="lock">{"locked (SetLockState MSG_LOCKED)"}</span> }
                 if !m.retry_at.is_empty() { <span class="retry">{format!("retry at {}", m.retry_at)}</span> }
                 <span class="count">{format!("{} recipient{}", m.recipients, if m.recipients == 1 { "" } else { "s" })}</span>
-            </td>
+            </span></td>
         </tr>
     }
 }
