@@ -11,18 +11,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
-use crate::components::details::DetailsPanel;
 use crate::components::diagram::Diagram;
-use crate::components::divergence::DivergenceNotice;
 use crate::components::editor::Editor;
-use crate::components::exports::Exports;
 use crate::components::help::Help;
 use crate::components::player::{Player, PlayerCommand};
 use crate::components::presets::PresetGallery;
 use crate::components::queue::Queue;
 use crate::components::recipients::Recipients;
-use crate::components::status::StatusRows;
-use crate::components::warnings::Warnings;
 use crate::link::{Link, SharedLink};
 use crate::state::{Action, AppState};
 
@@ -720,8 +715,8 @@ pub fn app() -> Html {
                         <p class="notice" role="status">{n.clone()}</p>
                     }
                 }
-                if let Some(d) = state.divergence.clone() {
-                    <DivergenceNotice divergence={d} on_jump={on_seek.clone()} />
+                if let Some(d) = state.divergence.as_deref() {
+                    {crate::components::divergence::divergence_notice(d, &on_seek)}
                 }
                 <Player step={shown} total={state.total()} playing={state.playing}
                     speed={state.speed} time={AttrValue::from(time)}
@@ -734,8 +729,7 @@ pub fn app() -> Html {
                             selected={state.selected} on_select={on_select}
                             on_scroll={on_diagram_scroll} />
                         if let Some(seq) = state.selected {
-                            <DetailsPanel seq={seq} details={state.details.clone()}
-                                on_close={on_close_details} on_jump={on_seek.clone()} />
+                            {crate::components::details::details_panel(seq, state.details.as_deref(), &on_close_details, &on_seek)}
                         }
                     </div>
                     {crate::components::transcript::transcript(&lifelines_for_text, frame.as_deref())}
@@ -753,10 +747,10 @@ pub fn app() -> Html {
                                 messages={messages} message_total={summary.as_ref().map(|s| s.messages).unwrap_or(0)} />
                         }
                         if show(Panel::Status) {
-                            <StatusRows rows={status_rows} />
+                            {crate::components::status::status_rows(&status_rows)}
                         }
                         if show(Panel::Warnings) {
-                            <Warnings warnings={warnings} step={shown} on_jump={on_seek} />
+                            {crate::components::warnings::warnings(&warnings, shown, &on_seek)}
                         }
                     </div>
                 }
@@ -794,14 +788,14 @@ pub fn app() -> Html {
                     running={running} modified={state.modified} has_run={summary.is_some()} on_edit={on_edit}
                     on_share={on_share} />
                 <div class="run">
-                    if let Some(d) = state.divergence.clone() {
-                        <DivergenceNotice divergence={d} on_jump={on_seek.clone()} />
+                    if let Some(d) = state.divergence.as_deref() {
+                        {crate::components::divergence::divergence_notice(d, &on_seek)}
                     }
                     // The description, unless the gallery's card of this very preset shows it.
                     if let Some(s) = summary.as_ref().filter(|s| !s.description.is_empty() && (state.modified || state.preset.is_empty())) {
                         <p class="about">{s.description.clone()}</p>
                     }
-                    <Exports ready={summary.is_some()} on_snippet={on_snippet} on_export={on_export} />
+                    {crate::components::exports::exports(summary.is_some(), &on_snippet, &on_export)}
                     <Player step={shown} total={state.total()} playing={state.playing}
                         speed={state.speed} time={AttrValue::from(time)}
                         end_time={AttrValue::from(summary.as_ref().map(|s| s.end_time.clone()).unwrap_or_default())}
@@ -812,8 +806,7 @@ pub fn app() -> Html {
                             selected={state.selected} on_select={on_select}
                             on_scroll={on_diagram_scroll} />
                         if let Some(seq) = state.selected {
-                            <DetailsPanel seq={seq} details={state.details.clone()}
-                                on_close={on_close_details} on_jump={on_seek.clone()} />
+                            {crate::components::details::details_panel(seq, state.details.as_deref(), &on_close_details, &on_seek)}
                         }
                     </div>
                     {crate::components::transcript::transcript(&lifelines_for_text, frame.as_deref())}
@@ -826,8 +819,8 @@ pub fn app() -> Html {
             <div class="bottom">
                 <Queue queue={queue} queue_total={frame.as_ref().map(|f| f.queue_total).unwrap_or(0)}
                     messages={messages} message_total={summary.as_ref().map(|s| s.messages).unwrap_or(0)} />
-                <StatusRows rows={status_rows} />
-                <Warnings warnings={warnings} step={shown} on_jump={on_seek} />
+                {crate::components::status::status_rows(&status_rows)}
+                {crate::components::warnings::warnings(&warnings, shown, &on_seek)}
             </div>
             <footer class="foot">
                 {"Step n shows the tables right after trace event n — the same as "}

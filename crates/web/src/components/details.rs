@@ -2,33 +2,20 @@
 //! recipients concerned before and after, and each report it produced as an RFC 3464
 //! delivery status notification.
 
-use std::rc::Rc;
-
 use spoolscope_playground::protocol::Details;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct DetailsProps {
-    /// The event asked for.
-    pub seq: u64,
-    /// Its details, once the worker sent them.
-    pub details: Option<Rc<Details>>,
-    pub on_close: Callback<()>,
-    pub on_jump: Callback<u64>,
-}
-
-#[function_component(DetailsPanel)]
-pub fn details_panel(props: &DetailsProps) -> Html {
-    let close = {
-        let on_close = props.on_close.clone();
-        Callback::from(move |_: MouseEvent| on_close.emit(()))
-    };
-    let jump = {
-        let on_jump = props.on_jump.clone();
-        let seq = props.seq;
-        Callback::from(move |_: MouseEvent| on_jump.emit(seq))
-    };
-    let body = match &props.details {
+/// The panel for event `seq`, with its `details` once the worker sent them (a plain function:
+/// no state).
+pub fn details_panel(
+    seq: u64,
+    details: Option<&Details>,
+    on_close: &Callback<()>,
+    on_jump: &Callback<u64>,
+) -> Html {
+    let close = on_close.reform(|_: MouseEvent| ());
+    let jump = on_jump.reform(move |_: MouseEvent| seq);
+    let body = match details {
         None => html! { <p class="muted">{"loading…"}</p> },
         Some(d) => html! {
             <>
@@ -68,9 +55,9 @@ pub fn details_panel(props: &DetailsProps) -> Html {
         },
     };
     html! {
-        <aside class="details" data-testid="details" data-seq={props.seq.to_string()} aria-label="Event details">
+        <aside class="details" data-testid="details" data-seq={seq.to_string()} aria-label="Event details">
             <div class="panel-head">
-                <h2>{format!("Event {}", props.seq)}</h2>
+                <h2>{format!("Event {seq}")}</h2>
                 <button type="button" class="link" onclick={jump}>{"go to this step"}</button>
                 <button type="button" class="close" onclick={close} aria-label="Close details">{"×"}</button>
             </div>

@@ -216,7 +216,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 .iter()
                 .map(|item| match item {
                     DiagramItem::Gap { row, label } => html! {
-                        <GapRow key={format!("g{row}")} row={*row} label={AttrValue::from(label.clone())} {width} />
+                        {gap_row(*row, label, width)}
                     },
                     DiagramItem::Event { row, event } => html! {
                         <EventRow key={format!("e{}", event.seq)} row={*row} event={event.clone()}
@@ -278,22 +278,14 @@ fn draw_activation(a: &Activation, geo: Geometry) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct GapRowProps {
-    row: u32,
-    label: AttrValue,
-    width: f64,
-}
-
-/// Virtual time passing: a grey band with the duration.
-#[function_component(GapRow)]
-fn gap_row(props: &GapRowProps) -> Html {
-    let y = row_y(props.row);
+/// Virtual time passing: a grey band with the duration (a plain function: no state).
+fn gap_row(row: u32, label: &str, width: f64) -> Html {
+    let y = row_y(row);
     html! {
-        <g class="gap">
-            <rect x="0" y={(y + 3.0).to_string()} width={props.width.to_string()}
+        <g key={format!("g{row}")} class="gap">
+            <rect x="0" y={(y + 3.0).to_string()} width={width.to_string()}
                 height={(f64::from(ROW_HEIGHT) - 6.0).to_string()} />
-            <text x="8" y={(y + 17.0).to_string()}>{format!("⋯ {} of virtual time ⋯", props.label)}</text>
+            <text x="8" y={(y + 17.0).to_string()}>{format!("⋯ {label} of virtual time ⋯")}</text>
         </g>
     }
 }

@@ -5,15 +5,8 @@ use yew::prelude::*;
 
 use crate::state::DivergenceView;
 
-#[derive(Properties, PartialEq)]
-pub struct DivergenceProps {
-    pub divergence: std::rc::Rc<DivergenceView>,
-    pub on_jump: Callback<u64>,
-}
-
-#[function_component(DivergenceNotice)]
-pub fn divergence_notice(props: &DivergenceProps) -> Html {
-    let d = &props.divergence;
+/// The notice (a plain function: no state).
+pub fn divergence_notice(d: &DivergenceView, on_jump: &Callback<u64>) -> Html {
     let place = match &d.first {
         None => {
             html! { <p>{"The link records no trace, so where the runs part is not known."}</p> }
@@ -24,7 +17,7 @@ pub fn divergence_notice(props: &DivergenceProps) -> Html {
                     <>
                         {format!("The first difference is at step {step}. ")}
                         <button type="button" data-testid="divergence-jump"
-                            onclick={props.on_jump.reform(move |_| step)}>{format!("Go to step {step}")}</button>
+                            onclick={on_jump.reform(move |_| step)}>{format!("Go to step {step}")}</button>
                     </>
                 },
                 None => html! { {"Every event is the same; the final tables differ."} },

@@ -5,14 +5,6 @@
 use spoolscope_playground::protocol::ExportKind;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct ExportsProps {
-    /// A run is loaded (exports are of the run on screen).
-    pub ready: bool,
-    pub on_snippet: Callback<()>,
-    pub on_export: Callback<ExportKind>,
-}
-
 /// The kinds a reader can save, with their button labels and what they hold.
 const SAVES: [(ExportKind, &str, &str); 4] = [
     (ExportKind::Json, "JSON", "The trace JSON (contract §4), as spoolscope run --format json prints it"),
@@ -21,20 +13,21 @@ const SAVES: [(ExportKind, &str, &str); 4] = [
     (ExportKind::Dsn, "DSN", "Every report as an RFC 3464 delivery status notification, mbox (spoolscope run --format dsn)"),
 ];
 
-#[function_component(Exports)]
-pub fn exports(props: &ExportsProps) -> Html {
+/// The bar; `ready`: a run is loaded (exports are of the run on screen). A plain function,
+/// not a component: it has no state, and each component costs the page's wasm about 2 KB.
+pub fn exports(ready: bool, on_snippet: &Callback<()>, on_export: &Callback<ExportKind>) -> Html {
     html! {
         <div class="exports" role="group" aria-label="Export">
-            <button type="button" data-testid="snippet" disabled={!props.ready}
+            <button type="button" data-testid="snippet" disabled={!ready}
                 title="Copy an iframe that embeds this scenario at this step (800×500)"
-                onclick={props.on_snippet.reform(|_| ())}>{"Copy embed snippet"}</button>
+                onclick={on_snippet.reform(|_| ())}>{"Copy embed snippet"}</button>
             <span class="hint">{"Save:"}</span>
             { for SAVES.iter().map(|(kind, label, title)| {
                 let kind = *kind;
                 html! {
                     <button type="button" data-testid={format!("export-{}", label.to_ascii_lowercase())}
-                        disabled={!props.ready} title={*title}
-                        onclick={props.on_export.reform(move |_| kind)}>{*label}</button>
+                        disabled={!ready} title={*title}
+                        onclick={on_export.reform(move |_| kind)}>{*label}</button>
                 }
             }) }
         </div>

@@ -1,17 +1,10 @@
 //! Each transport's status row (model §10), with `PR_STATUS_CODE` decoded.
 
-use std::rc::Rc;
-
 use spoolscope_playground::protocol::StatusLine;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct StatusProps {
-    pub rows: Rc<Vec<StatusLine>>,
-}
-
-#[function_component(StatusRows)]
-pub fn status_rows(props: &StatusProps) -> Html {
+/// The panel (a plain function: no state).
+pub fn status_rows(rows: &[StatusLine]) -> Html {
     html! {
         <section class="status-panel" aria-label="Status rows" tabindex="0">
             <div class="panel-head">
@@ -24,7 +17,7 @@ pub fn status_rows(props: &StatusProps) -> Html {
                     <th>{"PR_STATUS_CODE"}</th><th>{"in call"}</th><th>{"deferred"}</th>
                 </tr></thead>
                 <tbody>
-                    { for props.rows.iter().map(|r| html! {
+                    { for rows.iter().map(|r| html! {
                         <tr key={r.transport.clone()} data-testid="status-row"
                             data-transport={r.transport.clone()}
                             class={classes!(r.changed.then_some("changed"))}>

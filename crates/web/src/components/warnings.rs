@@ -1,19 +1,10 @@
 //! The engine's contract warnings, each a link to its step.
 
-use std::rc::Rc;
-
 use spoolscope_playground::protocol::WarningItem;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct WarningsProps {
-    pub warnings: Rc<Vec<WarningItem>>,
-    pub step: u64,
-    pub on_jump: Callback<u64>,
-}
-
-#[function_component(Warnings)]
-pub fn warnings(props: &WarningsProps) -> Html {
+/// The panel at step `step` (a plain function: no state).
+pub fn warnings(warnings: &[WarningItem], step: u64, on_jump: &Callback<u64>) -> Html {
     html! {
         <section class="warnings-panel" aria-label="Warnings">
             <div class="panel-head">
@@ -21,19 +12,19 @@ pub fn warnings(props: &WarningsProps) -> Html {
                 <span class="hint">{"contract violations a real spooler tolerates"}</span>
             </div>
             <ul data-testid="warnings" class="warnings">
-                if props.warnings.is_empty() {
+                if warnings.is_empty() {
                     <li class="none">{"none"}</li>
                 }
-                { for props.warnings.iter().map(|w| {
-                    let on_jump = props.on_jump.clone();
+                { for warnings.iter().map(|w| {
+                    let on_jump = on_jump.clone();
                     let seq = w.seq;
                     let onclick = Callback::from(move |e: MouseEvent| {
                         e.prevent_default();
                         on_jump.emit(seq);
                     });
-                    let reached = w.seq <= props.step;
+                    let reached = w.seq <= step;
                     html! {
-                        <li class={classes!(reached.then_some("reached"), (w.seq == props.step).then_some("current"))}>
+                        <li class={classes!(reached.then_some("reached"), (w.seq == step).then_some("current"))}>
                             <a href={format!("#step-{}", w.seq)} data-seq={w.seq.to_string()} {onclick}>
                                 {format!("step {}", w.seq)}
                             </a>
