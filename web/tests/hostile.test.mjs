@@ -19,6 +19,7 @@ import {
   startServer,
   tempScenario,
   waitDetails,
+  waitStep,
   waitReady,
 } from './harness.mjs';
 
@@ -94,6 +95,9 @@ describe('hostile text', () => {
     const page = await openPage(browser.context, `${server.url}#preset=seed`);
     await setEditor(page, TEXT);
     await page.waitForFunction((t) => window.__spoolscope.ready && window.__spoolscope.total === t && window.__spoolscope.title.startsWith('T <script>'), trace.events.length);
+    // The page opened at step 0 and an edit keeps the step: the whole run, every event drawn.
+    await page.click('[data-testid="jump-end"]');
+    await waitStep(page, trace.events.length);
     const text = await shownText(page);
     for (const s of [TITLE, DESCRIPTION, NAME, JSNAME]) assert.ok(text.includes(s), `shown as text: ${s}`);
     assert.equal(await page.locator('[data-testid="title"]').textContent(), TITLE);

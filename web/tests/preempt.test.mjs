@@ -45,6 +45,8 @@ describe('pre-emption', () => {
     // Warm: the workers have started and compiled.
     await setEditor(page, `${presetText(fast)}\n# warm`);
     await page.waitForFunction(() => window.__spoolscope.ready && window.__spoolscope.errorLine === null);
+    // A page open for a moment: its spare workers have compiled the module (links.rs).
+    await new Promise((r) => setTimeout(r, 800));
     const r = await pickDuring('load-10k', fast, total, 120);
     rows.push(['preset click during the 10,000-recipient run → its run shown', r.ms]);
     assert.equal(r.busy, true, 'the 10,000-recipient run was still running when the preset was picked');

@@ -53,6 +53,9 @@ describe('share links', () => {
     assert.ok(cli.ok);
     await setEditor(page, edited);
     await page.waitForFunction((t) => window.__spoolscope.ready && window.__spoolscope.total === t, cli.trace.events.length);
+    // The page opened at step 0 (and an edit keeps the step): share the whole run.
+    await page.click('[data-testid="jump-end"]');
+    await page.waitForFunction((t) => window.__spoolscope.step === t, cli.trace.events.length);
     await page.click('[data-testid="share"]');
     await page.waitForFunction(() => location.hash.startsWith('#v=2&s='));
     link = await page.evaluate(() => location.href);

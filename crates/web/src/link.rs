@@ -10,10 +10,10 @@
 //! **A newer run pre-empts an older one.** A run asked for while the runner is still busy with
 //! an older one does not wait for it: that runner is dropped (gloo-worker closes a worker once
 //! it has no bridge left, after its current message, so it ends no later than the engine's
-//! limits end its run, and its answer goes nowhere) and a fresh worker runs the new text. A
-//! spare worker is started once the first one has answered, so a pre-emption uses a worker
-//! that has compiled the module already. Frame requests are coalesced: at most one in flight,
-//! and only the newest of those waiting is sent.
+//! limits end its run, and its answer goes nowhere) and an idle worker runs the new text. The
+//! page keeps three workers (started one after the other once the first has answered), so a
+//! pre-emption finds one that has compiled the module already. Frame requests are coalesced:
+//! at most one in flight, and only the newest of those waiting is sent.
 //!
 //! The workers run the page's own wasm file (one download): [`worker_script`] writes a module
 //! script that imports trunk's JavaScript glue and instantiates the same `.wasm`, whose `main`
@@ -272,13 +272,19 @@ impl Link {
         Some(slot)
     }
 
-    /// Keeps a spare worker: while no worker is starting, there is one besides the server
-    /// with nothing to run (at most three in all), so that a run pre-empting another does not
-    /// wait for a worker to compile the module.
+    /// Keeps three workers (the server, a runner, a spare), started one after the other once
+    /// the first has answered: a run that pre-empts another then goes to a worker that has
+    /// compiled the module already, instead of waiting a few hundred milliseconds for one.
     fn keep_spare(&mut self) {
         let starting = self.slots.iter().any(|s| s.holds.is_none() && s.owed > 0);
-        if self.started && !starting && self.idle_slot().is_none() && self.slots.len() < 3 {
-            self.spawn();
+        if self.started && !starting && self.slots.len() < 3 {
+            // Warmed up with the default preset (a few milliseconds; its answer is not
+            // delivered): the browser compiles a new worker's wasm functions lazily, on first
+            // use, so a cold worker's first run is slower.
+            if let Some(id) = self.spawn() {
+                let seed = presets::find(presets::DEFAULT_PRESET).map_or("", |p| p.text);
+                self.send_load(id, WARM_UP_RUN, seed.to_string(), true);
+            }
         }
     }
 
@@ -495,6 +501,12 @@ impl Link {
                     if let Some(slot) = l.slot(id) {
                         slot.holds = Some(*run);
                     }
+                    if *run == WARM_UP_RUN {
+                        // A spare's warm-up: it serves nothing; the next spare may start.
+                        l.keep_spare();
+                        drop(l);
+                        return;
+                    }
                     let shown = l
                         .server
                         .and_then(|s| l.slots.iter().find(|x| x.id == s))
@@ -548,17 +560,29 @@ impl Link {
     }
 
     /// Worker `id` owed answers for `WATCHDOG_MS`: it is stuck or its wasm trapped (gloo-worker
-    /// cannot terminate it; a trapped one is idle). It is dropped; the runs it owed fail with a
-    /// message at line 1; a new worker is given the last good run if it was the server, so
-    /// that stepping works again. Returns the failures to deliver.
+    /// cannot terminate it; a trapped one is idle). It is dropped, with the idle spares; the
+    /// runs it owed fail with a message at line 1; a new worker is given the last good run if
+    /// it was the server, so that stepping works again. Returns the failures to deliver.
     fn worker_stuck(&mut self, id: u32) -> Vec<Response> {
         let was_server = self.server == Some(id);
         let Some(slot) = self.drop_slot(id) else {
             return Vec::new();
         };
+        // The idle spares go too: nothing shows they are alive (one stuck worker may not be
+        // alone), they hold nothing the page needs, and new ones are started as runs need them.
+        let idle: Vec<u32> = self
+            .slots
+            .iter()
+            .filter(|s| Some(s.id) != self.server && s.loads.is_empty() && s.owed == 0)
+            .map(|s| s.id)
+            .collect();
+        for id in idle {
+            self.drop_slot(id);
+        }
         if was_server {
             if let Some((run, text)) = self.good.clone() {
-                if let Some(new) = self.idle_slot().or_else(|| self.spawn()) {
+                // A new worker: an idle one may be as stuck as this one was.
+                if let Some(new) = self.spawn() {
                     self.send_load(new, run, text, true);
                 }
             }
@@ -600,6 +624,9 @@ fn arm_watchdog(me: Weak<RefCell<Link>>, id: u32) -> Timeout {
         Link::deliver_now(&link, failures);
     })
 }
+
+/// The run id of a spare's warm-up load (the page's runs count from 1).
+const WARM_UP_RUN: u64 = 0;
 
 /// How long a worker may owe an answer before it is replaced. The engine's limits
 /// (operations per call and per run, at most 100,000 recipients) end every run within seconds.

@@ -406,13 +406,19 @@ impl Reducible for AppState {
                         }
                         let was_at_end = s.summary.is_none() || s.step >= s.total();
                         let picked = s.load_now;
+                        // The page's first run (not a link's, not an embed's) opens at step 0,
+                        // where the diagram says to press ▶ or →: a newcomer watches the
+                        // exchange happen instead of meeting its end.
+                        let first_view = s.summary.is_none() && s.link.is_none() && !s.embed;
                         s.summary = Some(Rc::new(summary));
                         if run == s.text_version {
                             s.error = None;
                         }
                         // A new preset opens at its end (the whole run); an edit keeps the
                         // step, so a changed return code redraws the same moment.
-                        s.step = if picked || was_at_end {
+                        s.step = if first_view {
+                            0
+                        } else if picked || was_at_end {
                             s.total()
                         } else {
                             s.step.min(s.total())
@@ -663,18 +669,34 @@ mod tests {
     }
 
     #[test]
-    fn a_preset_opens_at_its_end_and_an_edit_keeps_the_step() {
+    fn the_page_opens_at_step_0_a_preset_at_its_end_and_an_edit_keeps_the_step() {
+        // The first view: step 0, where the diagram says to press ▶.
         let s = start().reduce(Action::Loaded(1, Ok(summary(1, 40))));
+        assert_eq!(s.step, 0);
+        // A preset picked later opens at its end.
+        let s = s.reduce(Action::PickPreset("retries".into()));
+        let v = s.text_version;
+        let s = s.reduce(Action::Loaded(v, Ok(summary(v, 40))));
         assert_eq!(s.step, 40);
+        // An embed opens as its link says (here: at the end).
+        let mut e = AppState::new("x".into(), "seed".into(), false, None);
+        e.embed = true;
+        assert_eq!(
+            Rc::new(e)
+                .reduce(Action::Loaded(1, Ok(summary(1, 40))))
+                .step,
+            40
+        );
         let s = s.reduce(Action::Seek(10));
         let s = s.reduce(Action::Edit("y".into()));
-        assert_eq!(s.text_version, 2);
+        let v = s.text_version;
         assert!(!s.ready());
-        let s = s.reduce(Action::Loaded(2, Ok(summary(2, 30))));
+        let s = s.reduce(Action::Loaded(v, Ok(summary(v, 30))));
         assert_eq!(s.step, 10);
         let s = s.reduce(Action::Seek(5));
         let s = s.reduce(Action::Edit("z".into()));
-        let s = s.reduce(Action::Loaded(3, Ok(summary(3, 3))));
+        let v = s.text_version;
+        let s = s.reduce(Action::Loaded(v, Ok(summary(v, 3))));
         assert_eq!(s.step, 3);
     }
 
