@@ -124,7 +124,7 @@ fn every_warning_code_has_a_scenario() {
 
 use spoolscope_contract::consts::hr;
 use spoolscope_contract::trace::EventKind;
-use spoolscope_engine::transport::{HookFault, MsgView, Support, Transport};
+use spoolscope_engine::transport::{AcceptAll, HookFault, MsgView, Support, Transport};
 
 /// A transport that asks for a retry in -5 s and returns MAPI_E_WAIT, then sends.
 struct NegativeRetry;
@@ -135,23 +135,21 @@ impl Transport for NegativeRetry {
             sup.retry_after(-5.0);
             return Ok(hr::MAPI_E_WAIT);
         }
-        for r in &msg.offered {
-            sup.accept(i64::from(*r));
-        }
-        Ok(hr::S_OK)
+        AcceptAll.submit_message(msg, sup)
     }
 
-    fn end_message(&mut self, _msg: &MsgView, _sup: &mut dyn Support) -> Result<u32, HookFault> {
-        Ok(0)
+    // The other hooks: the default behaviour's.
+    fn end_message(&mut self, msg: &MsgView, sup: &mut dyn Support) -> Result<u32, HookFault> {
+        AcceptAll.end_message(msg, sup)
     }
 
     fn transport_notify(
         &mut self,
-        _flags: u32,
-        _msg: Option<&MsgView>,
-        _sup: &mut dyn Support,
+        flags: u32,
+        msg: Option<&MsgView>,
+        sup: &mut dyn Support,
     ) -> Result<(), HookFault> {
-        Ok(())
+        AcceptAll.transport_notify(flags, msg, sup)
     }
 }
 

@@ -871,16 +871,16 @@ impl Engine {
         let c = &mut self.core;
         c.close_open_notifies(&mut end_pass);
         if !end_pass.entries.is_empty() {
-            // Points at that StatusRecips call (the first event `status_recips` records).
-            let at = c.step() + 1;
-            c.status_recips(&mut end_pass);
-            c.warn_at(
-                at,
-                "status_recips_in_end_message",
-                format!(
-                    "{name} called StatusRecips during EndMessage; the spooler processes reports before EndMessage (model §3.8), so these come late."
-                ),
-            );
+            // Points at that StatusRecips call.
+            if let Some(at) = c.status_recips(&mut end_pass) {
+                c.warn_at(
+                    at,
+                    "status_recips_in_end_message",
+                    format!(
+                        "{name} called StatusRecips during EndMessage; the spooler processes reports before EndMessage (model §3.8), so these come late."
+                    ),
+                );
+            }
         }
         c.ret(Who::Xp(t), Who::Spooler, "EndMessage", Some(m), |e| {
             e.result = Some("S_OK".into());
@@ -1274,11 +1274,12 @@ impl Core {
 
     // ---- StatusRecips and reports (model §6) ----
 
-    /// The StatusRecips call for the entries a hook made (contract §2: one call per hook).
-    fn status_recips(&mut self, pass: &mut Pass) {
-        let Some(m) = pass.msg else { return };
+    /// The StatusRecips call for the entries a hook made (contract §2: one call per hook);
+    /// returns its `seq` (`None`: no entries, no call).
+    fn status_recips(&mut self, pass: &mut Pass) -> Option<u64> {
+        let m = pass.msg?;
         if pass.entries.is_empty() {
-            return;
+            return None;
         }
         let dr_time = self.now.as_secs_f64();
         let entries: Vec<StatusEntry> = pass
@@ -1307,12 +1308,14 @@ impl Core {
             Some(m),
             |e| e.entries = Some(entries),
         );
+        let call = self.step();
         for (r, n) in seen.iter().enumerate() {
             let fi = self.flat(m, r as u32);
             if *n > 0 && self.report_counts[fi] > 1 {
                 let name = self.xp[pass.xp as usize].name.clone();
                 let total = self.report_counts[fi];
-                self.warn(
+                self.warn_at(
+                    call,
                     "duplicate_status_recips",
                     format!(
                         "{name} listed recipient {r} in StatusRecips again ({total} entries so far); each entry yields another report (model §6.1)"
@@ -1327,6 +1330,7 @@ impl Core {
             Some(m),
             |e| e.result = Some("S_OK".into()),
         );
+        Some(call)
     }
 
     /// Turns a pass's StatusRecips entries into reports (model §6.2, §6.4, §14 Q17).

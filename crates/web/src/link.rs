@@ -444,11 +444,6 @@ impl Link {
         }
     }
 
-    /// True while a worker runs a scenario the page waits for.
-    pub fn busy(&self) -> bool {
-        self.slots.iter().any(Slot::running)
-    }
-
     /// Worker `id` became the server: what waited for one is sent to it.
     fn serve_from(&mut self, id: u32) {
         self.server = Some(id);

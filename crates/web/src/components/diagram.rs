@@ -81,7 +81,8 @@ pub struct DiagramProps {
 #[function_component(Diagram)]
 pub fn diagram(props: &DiagramProps) -> Html {
     let scroller = use_node_ref();
-    // The panel's width, measured after mount and on window resizes (DOM plumbing only).
+    // The panel's width, measured after mount, on window resizes, and when the details panel
+    // opens beside the diagram or closes (it narrows the diagram: every lane stays in view).
     let panel_width = use_state(|| 860.0f64);
     // The scroller's last known scroll position and height, kept so that following the
     // current step needs no layout read (a forced synchronous layout) after each frame:
@@ -91,7 +92,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let scroller = scroller.clone();
         let panel_width = panel_width.clone();
         let view = view.clone();
-        use_effect_with((), move |_| {
+        use_effect_with(props.selected.is_some(), move |_| {
             let measure = move || {
                 if let Some(el) = scroller.cast::<Element>() {
                     *view.borrow_mut() = Some(ScrollView::measure(&el));
@@ -105,22 +106,6 @@ pub fn diagram(props: &DiagramProps) -> Html {
             let listener = web_sys::window()
                 .map(|w| gloo_events::EventListener::new(&w, "resize", move |_| measure()));
             move || drop(listener)
-        });
-    }
-    // The details panel opens beside the diagram and narrows it: measure again, so that every
-    // lane stays in view (and again when it closes).
-    {
-        let scroller = scroller.clone();
-        let panel_width = panel_width.clone();
-        let view = view.clone();
-        use_effect_with(props.selected.is_some(), move |_| {
-            if let Some(el) = scroller.cast::<Element>() {
-                *view.borrow_mut() = Some(ScrollView::measure(&el));
-                let w = f64::from(el.client_width());
-                if w > 0.0 && w != *panel_width {
-                    panel_width.set(w);
-                }
-            }
         });
     }
     let lanes = props.lifelines.len().max(1) as u32;
