@@ -340,6 +340,41 @@ pub fn engine_warning_codes() -> Vec<String> {
     codes
 }
 
+/// Every MAPI method the engine records (the method literal of each `call(who, who,
+/// "Method", …)` and `ret(…)` in `crates/engine/src`), sorted.
+pub fn engine_method_names() -> Vec<String> {
+    let dir = workspace_dir().join("crates/engine/src");
+    let mut names = Vec::new();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    for file in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+    {
+        // Without whitespace, so that a call rustfmt split over lines reads as one.
+        let text: String = std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for call in ["call(Who::", "ret(Who::"] {
+            for (at, _) in text.match_indices(call) {
+                let args: String = text[at..].chars().take(120).collect();
+                let Some(literal) = args.split('"').nth(1) else {
+                    continue;
+                };
+                if !literal.is_empty() && literal.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    names.push(literal.to_string());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Every call has its return at the same depth; seq counts 1, 2, …; time never goes back.
 pub fn trace_invariants(t: &Trace) -> Vec<String> {
     let mut out = Vec::new();

@@ -122,6 +122,75 @@ fn every_warning_code_has_a_scenario() {
     );
 }
 
+/// Every name any trace of the corpus (and every preset) holds — method, flag, status bit,
+/// HRESULT, property, report kind and class, timer — has an explanation for the details
+/// panel (`spoolscope_render::explain`), and every `model §N` a note, warning or return text
+/// cites is a heading of the model, so its link lands.
+#[test]
+fn every_name_a_trace_holds_is_explained() {
+    use spoolscope_render::explain;
+    let model = std::fs::read_to_string(
+        spoolscope_tests::workspace_dir().join("docs/spec/mapi-transport-model.md"),
+    )
+    .expect("the model");
+    let mut traces: Vec<(String, spoolscope_contract::trace::Trace)> = Vec::new();
+    for (_, path) in CASES {
+        let trace = spoolscope_tests::run_scenario(&spoolscope_tests::workspace_dir().join(path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        traces.push((path.to_string(), trace));
+    }
+    for preset in spoolscope_playground::presets::PRESETS
+        .iter()
+        .filter(|p| p.slug != "load-10k")
+    {
+        let mut session = spoolscope_playground::session::Session::new();
+        let _ = session.load(1, preset.text);
+        let trace = session
+            .trace()
+            .cloned()
+            .unwrap_or_else(|| panic!("preset {}", preset.slug));
+        traces.push((format!("preset {}", preset.slug), trace));
+    }
+    let mut missing = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, t) in &traces {
+        for ev in &t.events {
+            for name in explain::names_in(ev) {
+                if explain::lookup(&name).is_none() {
+                    missing.insert(format!("{name} (seq {} of {path})", ev.seq));
+                }
+                seen.insert(name);
+            }
+            let texts = ev.text.iter().chain(
+                t.warnings
+                    .iter()
+                    .filter(|w| w.seq == ev.seq)
+                    .map(|w| &w.text),
+            );
+            for text in texts {
+                for section in explain::sections_cited(text) {
+                    if !explain::is_model_heading(&model, &section) {
+                        missing.insert(format!("model §{section} (seq {} of {path})", ev.seq));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "unexplained: {missing:#?}");
+    // The corpus meets every method the engine calls, so the check above covers them all.
+    let methods = spoolscope_tests::engine_method_names();
+    assert!(
+        methods.len() >= 14,
+        "found only {methods:?} in crates/engine/src"
+    );
+    for method in methods {
+        assert!(
+            seen.iter().any(|n| n.ends_with(&format!("::{method}"))),
+            "no trace of the corpus calls {method}, which crates/engine/src names"
+        );
+    }
+}
+
 use spoolscope_contract::consts::hr;
 use spoolscope_contract::trace::EventKind;
 use spoolscope_engine::transport::{AcceptAll, HookFault, MsgView, Support, Transport};

@@ -11,15 +11,24 @@
 //    server's log, so the worker's fetches count too), each gzip -9, added up.
 // 3. load-10k preset: a step (→, from the key event to the DOM showing the new step, layout
 //    included) and a scrub (the scrubber's input event to the same), median of 20 each.
+// 4. load-10k preset, picked: click to its run on screen (the frame after the page shows it),
+//    the worker's own time for the load (`Session::load`: parse, scripts, engine, layout; the
+//    worker times it and the page publishes it as window.__spoolscope.loadUs), its ratio to
+//    the same load natively on this machine (`bench-summary --session-ms`, release build; a
+//    fresh process's first load, as the worker's is its first big one),
+//    and the worker's wasm memory after the run (memoryBytes); median of 5 picks.
 //
-// Issue targets: first render ≤ 400 ms, ≤ 450 KB gzip, step/scrub ≤ 16 ms; PASS/OVER is
-// printed beside each number. SPOOLSCOPE_DIST etc. as in web/tests/harness.mjs.
+// Issue targets: first render ≤ 400 ms, ≤ 450 KB gzip, step/scrub ≤ 16 ms, load-10k click to
+// shown ≤ 200 ms, wasm/native ≤ 2, wasm memory ≤ 100 MB; PASS/OVER is printed beside each
+// number. SPOOLSCOPE_DIST etc. as in web/tests/harness.mjs.
 
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   DIST,
+  ROOT,
   cliTrace,
   focusPage,
   launch,
@@ -33,7 +42,8 @@ import {
 
 const RUNS_LOAD = 9;
 const RUNS_STEP = 20;
-const TARGET = { firstRenderMs: 400, gzipKB: 450, stepMs: 16 };
+const RUNS_PICK = 5;
+const TARGET = { firstRenderMs: 400, gzipKB: 450, stepMs: 16, pickMs: 200, ratio: 2, memoryMB: 100 };
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -213,6 +223,63 @@ async function stepAndScrub(server) {
   }
 }
 
+/** Picks load-10k RUNS_PICK times (the seed between picks): click → shown, and the worker's cost. */
+async function pickBig(server) {
+  const slug = 'load-10k';
+  if (!presetSlugs().includes(slug)) return null;
+  const total = cliTrace(presetPath(slug)).events.length;
+  const browser = await launch({ guard: false });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await waitReady(page);
+    const picks = [];
+    for (let i = 0; i < RUNS_PICK; i++) {
+      await openPreset(page, 'seed');
+      // Let the spare workers settle (warm-up loads) as a person's pause would.
+      await page.waitForTimeout(400);
+      const shown = await page.evaluate(
+        ({ slug, total }) =>
+          new Promise((resolve) => {
+            const t0 = performance.now();
+            document.querySelector(`[data-testid="preset-${slug}"]`).click();
+            const tick = () => {
+              const s = window.__spoolscope;
+              if (s && s.ready && s.preset === slug && s.total === total) {
+                // The frame that shows it is painted after this rAF callback.
+                requestAnimationFrame(() => setTimeout(() => resolve({ ms: performance.now() - t0, loadUs: s.loadUs, memoryBytes: s.memoryBytes }), 0));
+              } else requestAnimationFrame(tick);
+            };
+            tick();
+          }),
+        { slug, total },
+      );
+      picks.push(shown);
+    }
+    return { picks, total };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * The same load natively (release build of bench-summary), in ms: the median of 5 processes,
+ * each timing its first load (a fresh heap, as in the worker the page sends the preset to),
+ * and, for comparison, a warm process's median. Null when the binary is missing.
+ */
+function nativeLoadMs() {
+  const bin = join(ROOT, 'target/release/bench-summary');
+  if (!existsSync(bin)) return null;
+  const run = (...extra) => Number(execFileSync(bin, ['--session-ms', presetPath('load-10k'), ...extra], { encoding: 'utf8' }).trim());
+  try {
+    const cold = median(Array.from({ length: 5 }, () => run()));
+    const warm = run('warm');
+    return Number.isFinite(cold) && Number.isFinite(warm) ? { cold, warm } : null;
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const server = await startServer();
   try {
@@ -258,6 +325,32 @@ async function main() {
         `load-10k scrub: ${ms(scrub)} median of ${RUNS_STEP} ` +
           `(max ${ms(Math.max(...big.scrubs))}) (target <= ${TARGET.stepMs} ms) ${verdict(scrub, TARGET.stepMs)}`,
       );
+    }
+
+    const pick = await pickBig(server);
+    if (pick) {
+      const click = median(pick.picks.map((p) => p.ms));
+      const worker = median(pick.picks.map((p) => p.loadUs / 1000));
+      const memory = Math.max(...pick.picks.map((p) => p.memoryBytes)) / 1e6;
+      const native = nativeLoadMs();
+      console.log(
+        `load-10k picked: click to shown ${ms(click)} median of ${RUNS_PICK} ` +
+          `[${pick.picks.map((p) => p.ms.toFixed(0)).join(', ')}] (target <= ${TARGET.pickMs} ms) ${verdict(click, TARGET.pickMs)}`,
+      );
+      if (native) {
+        const ratio = worker / native.cold;
+        console.log(
+          `  worker load (parse, scripts, engine, layout) ${ms(worker)}; natively, a fresh process's first load ` +
+            `${ms(native.cold)} (median of 5; a warm process: ${ms(native.warm)}): ` +
+            `wasm/native ${ratio.toFixed(2)} (target <= ${TARGET.ratio}) ${verdict(ratio, TARGET.ratio)}`,
+        );
+      } else {
+        console.log(`  worker load ${ms(worker)}; native figure not measured (target/release/bench-summary missing)`);
+      }
+      console.log(
+        `  the rest of click to shown: ${ms(Math.max(0, click - worker))} (transfer, the page's summary and first frame)`,
+      );
+      console.log(`  worker wasm memory after the run: ${memory.toFixed(1)} MB (target <= ${TARGET.memoryMB} MB) ${verdict(memory, TARGET.memoryMB)}`);
     }
   } finally {
     await server.close();

@@ -123,6 +123,10 @@ describe('keyboard: the help dialog, the player names, the diagram', () => {
 
   test('the diagram is one tab stop; ↑ ↓ move between its events and Enter opens their details', async () => {
     await page.click('[data-testid="jump-end"]');
+    // The end's frame comes from the worker: wait until it is drawn before walking to it.
+    const end = (await state(page)).total;
+    await waitStep(page, end);
+    await page.locator(`g.ev[data-seq="${end}"][tabindex="0"]`).waitFor({ state: 'attached' });
     await page.focus('[data-testid="step-forward"]');
     const focused = () =>
       page.evaluate(() => {

@@ -16,6 +16,7 @@ pub mod highlight;
 pub mod presets;
 pub mod protocol;
 pub mod session;
+pub mod walk;
 pub mod wire;
 
 /// What a transport script may call, for the page's help: the host functions of contract §2

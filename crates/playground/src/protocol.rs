@@ -211,6 +211,30 @@ pub struct Summary {
     /// Why it ended: `idle`, `until` or `limit` (contract §4 `end.reason`).
     pub end_reason: String,
     pub end_text: String,
+    /// The guided walk through this run: the seed page's six steps of message submission,
+    /// each at the first event that shows it, in trace order (`crate::walk`).
+    pub walk: Vec<WalkStop>,
+    /// What the run cost the worker that made it (zeros when it was not measured, as for the
+    /// page's own opening run): for the browser benchmark.
+    pub cost: RunCost,
+}
+
+/// The cost of one load in the worker: parse, scripts, engine and this session's layout,
+/// timed around `Session::load`, and the worker's wasm memory after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunCost {
+    pub load_us: u64,
+    pub memory_bytes: u64,
+}
+
+/// One stop of the guided walk: the player goes to step `seq` and opens its details.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WalkStop {
+    pub seq: u64,
+    /// `The spooler calls SubmitMessage`.
+    pub title: String,
+    /// What this run shows there, in a sentence or two.
+    pub text: String,
 }
 
 /// Kind of a trace event (contract §4 `kind`).
@@ -405,6 +429,20 @@ pub struct Details {
     /// The reports this event produced, each as the RFC 3464 message `spoolscope run
     /// --format dsn` writes for it (plain text, reports §1).
     pub reports: Vec<String>,
+    /// What each name the event mentions means (`spoolscope_render::explain`).
+    pub explained: Vec<Explained>,
+}
+
+/// One name of an event, explained: a sentence or two, its Microsoft reference page and
+/// the model section that covers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explained {
+    pub name: String,
+    pub text: String,
+    /// The Microsoft reference page's address.
+    pub reference: String,
+    /// `9.4`: the link is `spoolscope_render::explain::model_link(section)`.
+    pub section: String,
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use spoolscope_engine::tables::{Delta, RecipRow, Tables, XpId};
 use spoolscope_engine::{MessageState, RecipientState, Timeline};
 
 use crate::protocol::{
-    Activation, Details, DiagramItem, EventLine, ExportKind, Field, Frame, FrameRequest,
+    Activation, Details, DiagramItem, EventLine, Explained, ExportKind, Field, Frame, FrameRequest,
     InputError, Lifeline, Marker, MarkerKind, MessageLine, RecipientLine, Request, Response,
     ResponsibilityChange, StatusLine, Summary, TableRow, WarningItem, Window, MAX_LISTED_MESSAGES,
     SMALL_LAYOUT,
@@ -137,6 +137,21 @@ impl Session {
     pub fn timeline(&self) -> Option<&Timeline> {
         self.loaded.as_ref().map(|l| &l.timeline)
     }
+}
+
+/// The explanations of every name event `ev` mentions that the table explains.
+fn explained(ev: &Event) -> Vec<Explained> {
+    use spoolscope_render::explain;
+    explain::names_in(ev)
+        .iter()
+        .filter_map(|n| explain::lookup(n))
+        .map(|e| Explained {
+            name: e.name.to_string(),
+            text: e.text.to_string(),
+            reference: e.reference(),
+            section: e.section.to_string(),
+        })
+        .collect()
 }
 
 /// `LINE:COL: message` as the protocol carries it; the message on one line.
@@ -344,6 +359,8 @@ impl Loaded {
             end_time: describe::time(self.trace.end.t),
             end_reason: self.trace.end.reason.clone(),
             end_text: self.trace.end.text.clone().unwrap_or_default(),
+            walk: crate::walk::stops(&self.trace, &self.scenario),
+            cost: Default::default(),
         }
     }
 
@@ -810,6 +827,7 @@ impl Loaded {
                 .filter(|(_, r)| r.seq == seq)
                 .filter_map(|(k, _)| spoolscope_render::dsn::report(&self.trace, k))
                 .collect(),
+            explained: explained(ev),
         })
     }
 

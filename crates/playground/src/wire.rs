@@ -234,8 +234,10 @@ wire_struct! {
     WarningItem { seq, code, text }
     Summary {
         run, title, description, lifelines, total, diagram_rows, table_rows, recipients,
-        messages, markers, warnings, end_time, end_reason, end_text,
+        messages, markers, warnings, end_time, end_reason, end_text, walk, cost,
     }
+    RunCost { load_us, memory_bytes }
+    WalkStop { seq, title, text }
     EventLine { seq, time, depth, kind, from, to, method, from_lane, to_lane, label, warned }
     Activation { lane, depth, from_row, to_row, open }
     MessageLine {
@@ -253,7 +255,8 @@ wire_struct! {
     }
     Field { name, value }
     ResponsibilityChange { index, name, before, after }
-    Details { run, seq, title, fields, responsibility, reports }
+    Details { run, seq, title, fields, responsibility, reports, explained }
+    Explained { name, text, reference, section }
 }
 
 impl Wire for DiagramItem {

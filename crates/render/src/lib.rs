@@ -9,6 +9,7 @@
 pub mod describe;
 pub mod digest;
 pub mod dsn;
+pub mod explain;
 pub mod hash;
 pub mod mermaid;
 pub mod svg;

@@ -432,18 +432,21 @@ pub fn app() -> Html {
     }
     // Effect (every render): publish the page's status for the browser tests.
     {
-        let ready = state.ready();
-        let step = state.frame.as_ref().map(|f| f.step).unwrap_or(0);
-        let total = state.total();
-        let preset = state.preset.clone();
-        let title = state
-            .summary
-            .as_ref()
-            .map(|s| s.title.clone())
-            .unwrap_or_default();
-        let playing = state.playing;
-        let error = state.error.as_ref().map(|e| e.line);
-        use_effect(move || publish(ready, step, total, &preset, &title, playing, error));
+        let status = Published {
+            ready: state.ready(),
+            step: state.frame.as_ref().map(|f| f.step).unwrap_or(0),
+            total: state.total(),
+            preset: state.preset.clone(),
+            title: state
+                .summary
+                .as_ref()
+                .map(|s| s.title.clone())
+                .unwrap_or_default(),
+            playing: state.playing,
+            error: state.error.as_ref().map(|e| e.line),
+            cost: state.summary.as_ref().map(|s| s.cost).unwrap_or_default(),
+        };
+        use_effect(move || publish(&status));
     }
 
     // Callbacks, all stable across renders (`use_callback` over the dispatcher): a child
@@ -575,6 +578,12 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         use_callback((), move |seq: u64, _| {
             dispatcher.dispatch(Action::Seek(seq))
+        })
+    };
+    let on_walk = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |to: Option<usize>, _| {
+            dispatcher.dispatch(Action::Walk(to))
         })
     };
     // The diagram's rows compare it in their props.
@@ -801,6 +810,7 @@ pub fn app() -> Html {
                         end_time={AttrValue::from(summary.as_ref().map(|s| s.end_time.clone()).unwrap_or_default())}
                         markers={markers} current={frame.as_ref().and_then(|f| f.current.clone())}
                         on_command={on_command} />
+                    {crate::components::walk::walk(summary.as_ref().map(|s| s.walk.as_slice()).unwrap_or(&[]), state.walk, &on_walk)}
                     <div class="diagram-and-details">
                         <Diagram lifelines={lifelines} frame={frame.clone()} follow={state.follow}
                             selected={state.selected} on_select={on_select}
@@ -944,16 +954,22 @@ fn shortcut(e: &KeyboardEvent) -> Option<Action> {
     }
 }
 
-/// Sets `window.__spoolscope = { ready, step, total, preset, title, playing, error_line }`.
-fn publish(
+/// The page's status for the browser tests and the benchmark (`window.__spoolscope`).
+struct Published {
     ready: bool,
     step: u64,
     total: u64,
-    preset: &str,
-    title: &str,
+    preset: String,
+    title: String,
     playing: bool,
     error: Option<u32>,
-) {
+    /// What the run on screen cost its worker (zeros for the page's own opening run).
+    cost: spoolscope_playground::protocol::RunCost,
+}
+
+/// Sets `window.__spoolscope = { ready, step, total, preset, title, playing, errorLine,
+/// loadUs, memoryBytes }`.
+fn publish(p: &Published) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -961,17 +977,19 @@ fn publish(
     let set = |k: &str, v: JsValue| {
         let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
     };
-    set("ready", JsValue::from_bool(ready));
-    set("step", JsValue::from_f64(step as f64));
-    set("total", JsValue::from_f64(total as f64));
-    set("preset", JsValue::from_str(preset));
-    set("title", JsValue::from_str(title));
-    set("playing", JsValue::from_bool(playing));
+    set("ready", JsValue::from_bool(p.ready));
+    set("step", JsValue::from_f64(p.step as f64));
+    set("total", JsValue::from_f64(p.total as f64));
+    set("preset", JsValue::from_str(&p.preset));
+    set("title", JsValue::from_str(&p.title));
+    set("playing", JsValue::from_bool(p.playing));
     set(
         "errorLine",
-        error
+        p.error
             .map(|l| JsValue::from_f64(f64::from(l)))
             .unwrap_or(JsValue::NULL),
     );
+    set("loadUs", JsValue::from_f64(p.cost.load_us as f64));
+    set("memoryBytes", JsValue::from_f64(p.cost.memory_bytes as f64));
     let _ = js_sys::Reflect::set(&window, &JsValue::from_str("__spoolscope"), &o);
 }

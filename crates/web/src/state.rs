@@ -89,6 +89,8 @@ pub struct AppState {
     pub panels: Panels,
     /// Embed mode: the player is locked to these steps (links §1 `range`).
     pub range: Option<(u64, u64)>,
+    /// The guided walk's current stop (index into the summary's `walk`), while it is open.
+    pub walk: Option<usize>,
 }
 
 /// What a link opened with (links §1, §3).
@@ -167,6 +169,9 @@ pub enum Action {
     Pause,
     /// The reader picked light or dark (the header's toggle).
     SetTheme(Theme),
+    /// The guided walk goes to stop `i` (the player seeks to it and opens its details), or
+    /// ends (`None`).
+    Walk(Option<usize>),
 }
 
 pub use crate::share::Opened;
@@ -247,7 +252,26 @@ impl AppState {
             theme: None,
             panels: Panels::EMBED_DEFAULT,
             range: None,
+            walk: None,
         }
+    }
+
+    /// Goes to stop `i` of the guided walk: the player stops at its event, which is selected
+    /// (its details open). `i` must be a stop of the current run.
+    fn walk_to(&mut self, i: usize) {
+        let Some(seq) = self
+            .summary
+            .as_ref()
+            .and_then(|x| x.walk.get(i))
+            .map(|w| w.seq)
+        else {
+            return;
+        };
+        self.walk = Some(i);
+        self.playing = false;
+        self.seek(seq);
+        self.selected = Some(seq);
+        self.details = None;
     }
 
     /// Number of steps of the current run.
@@ -410,6 +434,13 @@ impl Reducible for AppState {
                         // where the diagram says to press ▶ or →: a newcomer watches the
                         // exchange happen instead of meeting its end.
                         let first_view = s.summary.is_none() && s.link.is_none() && !s.embed;
+                        // The walk goes on through a run with the same stops (the worker
+                        // taking over the page's opening run); any other run ends it.
+                        let same_walk = s
+                            .summary
+                            .as_ref()
+                            .is_some_and(|old| old.walk == summary.walk);
+                        let walk = s.walk.filter(|_| same_walk);
                         s.summary = Some(Rc::new(summary));
                         if run == s.text_version {
                             s.error = None;
@@ -453,6 +484,10 @@ impl Reducible for AppState {
                                 applied: true,
                                 ..(*link).clone()
                             }));
+                        }
+                        s.walk = None;
+                        if let Some(i) = walk {
+                            s.walk_to(i);
                         }
                     }
                     Err(e) => {
@@ -568,6 +603,12 @@ impl Reducible for AppState {
                 s.selected = Some(seq);
                 s.details = None;
             }
+            Action::Walk(to) => match to {
+                Some(i) if s.summary.as_ref().is_some_and(|x| i < x.walk.len()) => s.walk_to(i),
+                Some(_) => return self,
+                None if s.walk.is_none() => return self,
+                None => s.walk = None,
+            },
             Action::CloseDetails => {
                 if s.selected.is_none() {
                     return self;
@@ -661,7 +702,45 @@ mod tests {
             end_time: "0.000s".into(),
             end_reason: "idle".into(),
             end_text: String::new(),
+            walk: [3, 7]
+                .into_iter()
+                .map(|seq| spoolscope_playground::protocol::WalkStop {
+                    seq,
+                    title: format!("stop at {seq}"),
+                    text: String::new(),
+                })
+                .collect(),
+            cost: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_walk_seeks_to_each_stop_and_opens_it_and_a_new_run_ends_it() {
+        let s = start().reduce(Action::Loaded(1, Ok(summary(1, 40))));
+        let s = s.reduce(Action::TogglePlay);
+        let s = s.reduce(Action::Walk(Some(1)));
+        assert_eq!(
+            (s.walk, s.step, s.selected, s.playing),
+            (Some(1), 7, Some(7), false)
+        );
+        // No stop 2: nothing changes.
+        let same = s.clone().reduce(Action::Walk(Some(2)));
+        assert!(Rc::ptr_eq(&same, &s));
+        // The same run again (the worker taking over): the walk stays at its stop.
+        let s = s.reduce(Action::Loaded(2, Ok(summary(2, 40))));
+        assert_eq!((s.walk, s.step, s.selected), (Some(1), 7, Some(7)));
+        // An edit's run with other stops ends it.
+        let s = s.reduce(Action::Edit("y".into()));
+        let v = s.text_version;
+        let mut other = summary(v, 40);
+        other.walk.pop();
+        let s = s.reduce(Action::Loaded(v, Ok(other)));
+        assert_eq!(s.walk, None);
+        let s = s.reduce(Action::Walk(Some(0)));
+        assert_eq!((s.walk, s.step), (Some(0), 3));
+        let s = s.reduce(Action::Walk(None));
+        assert_eq!(s.walk, None);
+        assert_eq!(s.step, 3, "ending the walk leaves the player where it is");
     }
 
     fn start() -> Rc<AppState> {

@@ -6,7 +6,7 @@
 //! runs on its thread.
 
 use gloo_worker::{HandlerId, Worker, WorkerScope};
-use spoolscope_playground::protocol::{Request, Response};
+use spoolscope_playground::protocol::{Request, Response, RunCost};
 use spoolscope_playground::session::Session;
 
 /// The worker's state.
@@ -28,8 +28,30 @@ impl Worker for EngineWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
-        if let Some(response) = self.session.handle(request) {
+        let started = js_sys::Date::now();
+        let mut response = self.session.handle(request);
+        // What a load cost here, for the browser benchmark (`RunCost`).
+        if let Some(Response::Loaded {
+            result: Ok(summary),
+            ..
+        }) = &mut response
+        {
+            summary.cost = RunCost {
+                load_us: ((js_sys::Date::now() - started).max(0.0) * 1000.0) as u64,
+                memory_bytes: wasm_memory_bytes(),
+            };
+        }
+        if let Some(response) = response {
             scope.respond(id, response);
         }
     }
+}
+
+/// The size of this worker's wasm linear memory.
+fn wasm_memory_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| js_sys::ArrayBuffer::from(m.buffer()).byte_length() as u64)
+        .unwrap_or(0)
 }

@@ -4,6 +4,12 @@
 //! Prints one `name: value` line per measurement (runs/s, recipients/s, snapshot µs) and the
 //! size of the run (trace events, table deltas, checkpoint interval). Use the criterion
 //! benches (`cargo bench -p spoolscope-bench`) for statistically careful numbers.
+//!
+//! `bench-summary --session-ms FILE` prints only the time, in ms, of the page's worker session
+//! loading FILE (`Session::load`: parse, scripts, engine, the page's layout) natively, as the
+//! process's first load (a fresh heap, as in the worker the page sends a preset to): the
+//! browser benchmark divides the worker's time for the same load by its median over a few
+//! processes. `--session-ms FILE warm` times the median of 7 loads after a warm-up instead.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -30,9 +36,69 @@ fn per_sec(d: Duration) -> f64 {
     1.0 / d.as_secs_f64()
 }
 
+/// Median of `n` timed `Session::load`s of `text` (after one warm-up), or why not.
+fn session_load(text: &str, n: usize) -> Result<Duration, String> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..=n {
+        let mut session = spoolscope_playground::session::Session::new();
+        let start = Instant::now();
+        let loaded = session.load(1, text);
+        let took = start.elapsed();
+        if let Err(e) = loaded {
+            return Err(format!("{}:{}: {}", e.line, e.col, e.message));
+        }
+        black_box(&session);
+        if i > 0 {
+            times.push(took);
+        }
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// The time of one `Session::load` of `text`, the first of this process.
+fn cold_load(text: &str) -> Result<Duration, String> {
+    let mut session = spoolscope_playground::session::Session::new();
+    let start = Instant::now();
+    let loaded = session.load(1, text);
+    let took = start.elapsed();
+    black_box(&session);
+    loaded
+        .map(|_| took)
+        .map_err(|e| format!("{}:{}: {}", e.line, e.col, e.message))
+}
+
 fn main() -> ExitCode {
     if cfg!(debug_assertions) {
         eprintln!("note: a debug build; use --release for meaningful numbers");
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, file, rest @ ..] = args.as_slice() {
+        if flag == "--session-ms" {
+            let warm = rest.first().is_some_and(|w| w == "warm");
+            let text = match std::fs::read_to_string(file) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{file}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let timed = if warm {
+                session_load(&text, 7)
+            } else {
+                cold_load(&text)
+            };
+            return match timed {
+                Ok(d) => {
+                    println!("{:.2}", d.as_secs_f64() * 1e3);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{file}:{e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     }
     let text = scenario_toml();
     let sc = scenario();
@@ -116,5 +182,14 @@ fn main() -> ExitCode {
         steps.longest_replay,
         steps.longest_replay_deltas
     );
+    let preset = spoolscope_playground::presets::find("load-10k").map(|p| p.text);
+    match preset.map(|t| session_load(t, 5)) {
+        Some(Ok(d)) => println!(
+            "playground_load_10k_ms: {:.2} (the page's worker session loading the load-10k preset: parse, scripts, engine, layout)",
+            d.as_secs_f64() * 1e3
+        ),
+        Some(Err(e)) => println!("playground_load_10k_ms: failed: {e}"),
+        None => println!("playground_load_10k_ms: no load-10k preset"),
+    }
     ExitCode::SUCCESS
 }

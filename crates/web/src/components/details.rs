@@ -1,8 +1,11 @@
 //! The details panel: one event, every field decoded by name, and PR_RESPONSIBILITY of the
 //! recipients concerned before and after, and each report it produced as an RFC 3464
-//! delivery status notification.
+//! delivery status notification. Every name the event mentions is explained (what it
+//! means, its Microsoft reference page, the model section: `spoolscope_render::explain`),
+//! and every "model §N" in a field links to that section of the book's model chapter.
 
-use spoolscope_playground::protocol::Details;
+use spoolscope_playground::protocol::{Details, Explained};
+use spoolscope_render::explain;
 use yew::prelude::*;
 
 /// The panel for event `seq`, with its `details` once the worker sent them (a plain function:
@@ -20,14 +23,24 @@ pub fn details_panel(
         Some(d) => html! {
             <>
                 <p class="title"><code>{d.title.clone()}</code></p>
+                // What the call (or property, timer) is, first; the other names after the fields.
+                if let Some(first) = d.explained.first() {
+                    <p class="explain lead" data-testid="explain-lead">{explanation(first)}</p>
+                }
                 <table class="fields">
                     { for d.fields.iter().map(|f| html! {
                         <tr data-field={f.name.clone()}>
                             <th>{f.name.clone()}</th>
-                            <td>{f.value.clone()}</td>
+                            <td>{cited(&f.value)}</td>
                         </tr>
                     }) }
                 </table>
+                if d.explained.len() > 1 {
+                    <h3>{"The names in this event"}</h3>
+                    <ul class="explain" data-testid="explained">
+                        { for d.explained[1..].iter().map(|e| html! { <li>{explanation(e)}</li> }) }
+                    </ul>
+                }
                 if !d.responsibility.is_empty() {
                     <h3>{"PR_RESPONSIBILITY"}</h3>
                     <table class="grid resp" data-testid="responsibility">
@@ -64,6 +77,37 @@ pub fn details_panel(
             {body}
         </aside>
     }
+}
+
+/// `NAME: what it means. Microsoft reference · model §N`, links opening beside the page.
+fn explanation(e: &Explained) -> Html {
+    html! {
+        <>
+            <code class="name" data-name={e.name.clone()}>{e.name.clone()}</code>{" "}{e.text.clone()}{" "}
+            <a class="ref" href={e.reference.clone()} target="_blank" rel="noopener noreferrer">{"Microsoft reference"}</a>
+            {" · "}
+            <a class="model" href={explain::model_link(&e.section)} target="_blank" rel="noopener">{format!("model §{}", e.section)}</a>
+        </>
+    }
+}
+
+/// `text` with each "model §N" a link to that section of the book's model chapter.
+fn cited(text: &str) -> Html {
+    let marks = explain::citations(text);
+    if marks.is_empty() {
+        return html! { {text.to_string()} };
+    }
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for c in marks {
+        parts.push(html! { {text[at..c.start].to_string()} });
+        parts.push(html! {
+            <a class="model" href={explain::model_link(&c.section)} target="_blank" rel="noopener">{text[c.start..c.end].to_string()}</a>
+        });
+        at = c.end;
+    }
+    parts.push(html! { {text[at..].to_string()} });
+    parts.into_iter().collect::<Html>()
 }
 
 fn tf(b: bool) -> &'static str {

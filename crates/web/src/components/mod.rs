@@ -14,4 +14,5 @@ pub mod queue;
 pub mod recipients;
 pub mod status;
 pub mod transcript;
+pub mod walk;
 pub mod warnings;

@@ -1,9 +1,10 @@
 //! The player: step back and forth, play and pause, speed, jump to start and end, and a
 //! scrubber over the whole run with markers for calls, reports, timers and warnings.
 
+use std::fmt::Write;
 use std::rc::Rc;
 
-use spoolscope_playground::protocol::{EventLine, Marker};
+use spoolscope_playground::protocol::{EventLine, Marker, MarkerKind};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -62,18 +63,35 @@ pub fn player(props: &PlayerProps) -> Html {
             }
         })
     };
+    // One SVG path per kind of marker (a 10,000-recipient run has a couple of thousand
+    // markers: one element each cost the page tens of milliseconds to draw a new run).
     let markers = use_memo((props.markers.clone(), props.total), |(markers, total)| {
         let total = (*total).max(1) as f64;
-        markers
-            .iter()
-            .map(|m| {
-                let left = m.seq as f64 / total * 100.0;
-                html! {
-                    <span class={classes!("marker", m.kind.as_str())}
-                        style={format!("left:{left:.3}%")}></span>
-                }
-            })
-            .collect::<Html>()
+        let mut paths: [(MarkerKind, String); 4] = [
+            (MarkerKind::Call, String::new()),
+            (MarkerKind::Report, String::new()),
+            (MarkerKind::Timer, String::new()),
+            (MarkerKind::Warning, String::new()),
+        ];
+        for m in markers.iter() {
+            let x = m.seq as f64 / total * 1000.0;
+            if let Some((kind, d)) = paths.iter_mut().find(|(k, _)| *k == m.kind) {
+                // A report's tick is shorter, as the others' draw over it.
+                let (top, height) = if *kind == MarkerKind::Report {
+                    (1, 6)
+                } else {
+                    (0, 8)
+                };
+                let _ = write!(d, "M{x:.1} {top}v{height}");
+            }
+        }
+        html! {
+            <svg class="markers" viewBox="0 0 1000 8" preserveAspectRatio="none" aria-hidden="true">
+                { for paths.iter().filter(|(_, d)| !d.is_empty()).map(|(kind, d)| html! {
+                    <path class={classes!("marker", kind.as_str())} d={d.clone()} />
+                }) }
+            </svg>
+        }
     });
     let (play_label, play_title, play_name) = if props.playing {
         ("❚❚", "Pause (Space)", "Pause")
@@ -130,7 +148,7 @@ pub fn player(props: &PlayerProps) -> Html {
                 <input type="range" data-testid="scrubber" aria-label="Step"
                     min="0" max={props.total.to_string()} step="1"
                     value={props.step.to_string()} oninput={on_scrub} />
-                <div class="markers" aria-hidden="true">{(*markers).clone()}</div>
+                {(*markers).clone()}
             </div>
             <div class="now">{current}</div>
         </section>
