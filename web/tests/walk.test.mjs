@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { clickEvent, closeSuite, DIST, openSuite, readRecipients, ROOT, SHOTS, state, waitDetails, waitStep } from './harness.mjs';
+import { clickEvent, cliTrace, closeSuite, DIST, openSuite, presetPath, readRecipients, ROOT, SHOTS, state, waitDetails, waitStep } from './harness.mjs';
 
 const MS = 'https://learn.microsoft.com/en-us/office/client-developer/outlook/mapi/';
 
@@ -88,6 +88,25 @@ describe('the guided walk and the explanations', () => {
     await page.locator('[data-testid="walk"]').waitFor({ state: 'detached' });
     assert.equal((await state(page)).step, 38, 'finishing leaves the player at the last stop');
     assert.equal(await page.locator('[data-testid="walk-start"]').count(), 1, 'and the walk can start again');
+  });
+
+  test('every call, return and property of the seed opens with what it is, linked to its reference', async () => {
+    const trace = cliTrace(presetPath('seed'));
+    await page.click('[data-testid="jump-end"]');
+    await waitStep(page, trace.events.length);
+    const missing = [];
+    for (const ev of trace.events.filter((e) => ['call', 'return', 'property'].includes(e.kind))) {
+      await clickEvent(page, ev.seq);
+      const lead = await page.evaluate(() => {
+        const p = document.querySelector('[data-testid="explain-lead"]');
+        return p && { name: p.querySelector('.name')?.dataset.name, ref: p.querySelector('a.ref')?.href, model: p.querySelector('a.model')?.getAttribute('href') };
+      });
+      const wanted = ev.property ?? ev.method;
+      if (!lead || !lead.name.endsWith(wanted) || !lead.ref?.startsWith(MS) || !/^book\/model\.html#s\d/.test(lead.model ?? '')) {
+        missing.push(`${ev.seq} ${ev.kind} ${wanted}: ${JSON.stringify(lead)}`);
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 
   test('a note citing a model section links to it; every section of the model has its anchor in the book', async () => {
