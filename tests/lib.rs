@@ -306,19 +306,31 @@ pub fn warning_causes(t: &Trace) -> Vec<String> {
     errors
 }
 
+/// Every `.rs` file under `crates/engine/src`, its modules' folders included, sorted.
+pub fn engine_sources() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![workspace_dir().join("crates/engine/src")];
+    while let Some(dir) = dirs.pop() {
+        let entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        for path in entries {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Every code the engine can warn with (each `warn(` / `warn_at(` call's first string in
 /// `crates/engine/src`), sorted.
 pub fn engine_warning_codes() -> Vec<String> {
     let mut codes = Vec::new();
-    let dir = workspace_dir().join("crates/engine/src");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    for file in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-    {
+    for file in engine_sources() {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         for call in [".warn(", ".warn_at("] {
             for (at, _) in text.match_indices(call) {
@@ -343,15 +355,8 @@ pub fn engine_warning_codes() -> Vec<String> {
 /// Every MAPI method the engine records (the method literal of each `call(who, who,
 /// "Method", …)` and `ret(…)` in `crates/engine/src`), sorted.
 pub fn engine_method_names() -> Vec<String> {
-    let dir = workspace_dir().join("crates/engine/src");
     let mut names = Vec::new();
-    let files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    for file in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-    {
+    for file in engine_sources() {
         // Without whitespace, so that a call rustfmt split over lines reads as one.
         let text: String = std::fs::read_to_string(file)
             .unwrap_or_default()
