@@ -8,48 +8,11 @@ impl Engine {
     /// One offer: SubmitMessage to `t` for the recipients whose head candidate is `t`,
     /// the reports, EndMessage, and the spooler's reaction (model §3.7, §3.8, §6).
     pub(super) fn offer(&mut self, m: u32, t: XpId) {
+        let mut pass = self.core.open_submit(m, t);
         let c = &mut self.core;
         let mi = m as usize;
         let ti = t as usize;
-        let offered = c.offer_set(m, t);
-        let deferred = std::mem::take(&mut c.msgs[mi].begin_deferred[ti]);
-        if c.msgs[mi].resend_now == Some(t) {
-            c.msgs[mi].resend_now = None;
-        }
-        c.msgs[mi].attempts[ti] += 1;
-        let attempt = c.msgs[mi].attempts[ti];
-        let n = c.msgs[mi].recipients.len();
-        let mut pass = Pass::new(t, Some(m), PassKind::Submit);
-        pass.attempt = attempt;
-        pass.deferred = deferred;
-        pass.is_offered = vec![false; n];
-        pass.taken = vec![false; n];
-        for r in &offered {
-            pass.is_offered[*r as usize] = true;
-        }
-        pass.offered = offered.clone();
-        // model §3.7, §14 Q11: the spooler pre-sets *lpulMsgRef to 0; the transport writes it.
-        pass.reference = 0;
-        c.msgs[mi].refs[ti] = pass.reference;
-
-        // model §7.1, §8 step 14: the mask. Offered recipients FALSE, every other TRUE.
-        for r in &offered {
-            let name = c.xp[ti].name.clone();
-            c.update_recip(m, *r, |row| {
-                row.state = RecipientState::Offered(t);
-                row.responsibility = false;
-                if !row.offered_to.contains(&t) {
-                    row.offered_to.push(t);
-                }
-                row.why = format!(
-                    "Offered to {name} in SubmitMessage{} (attempt {attempt}): PR_RESPONSIBILITY FALSE",
-                    if deferred { "(BEGIN_DEFERRED)" } else { "" }
-                )
-                .into();
-            });
-        }
-        c.set_msg_state(m, MessageState::InSubmit(t), None);
-        c.set_in_flight(t, Some(m));
+        let (offered, attempt, deferred) = (pass.offered.clone(), pass.attempt, pass.deferred);
         let flags = if deferred { flag::BEGIN_DEFERRED } else { 0 };
         c.call(Who::Spooler, Who::Xp(t), "SubmitMessage", Some(m), |e| {
             e.flags = Some(FlagSet::SubmitMessage.names(flags));
@@ -94,6 +57,15 @@ impl Engine {
         // (model §3.8, §6.1); MODEL §12.3: kept even when the pass failed.
         c.produce_reports(m, t, &pass);
 
+        self.react_to_submit(m, t, pass, hr_value);
+    }
+
+    /// What the spooler does with SubmitMessage's return (model §3.7, §9.4 for a message
+    /// the user deleted during the call).
+    fn react_to_submit(&mut self, m: u32, t: XpId, pass: Pass, hr_value: u32) {
+        let c = &mut self.core;
+        let mi = m as usize;
+        let ti = t as usize;
         if c.msgs[mi].cancel_requested {
             // model §9.4: the user deleted the message during the call.
             if hr_value == hr::S_OK {
@@ -294,6 +266,53 @@ impl Core {
         }
     }
 
+    /// Opens SubmitMessage attempt `attempt` of message `m` on transport `t`: the pass, and
+    /// the mask of model §7.1 and §8 step 14 (offered recipients FALSE, every other TRUE).
+    fn open_submit(&mut self, m: u32, t: XpId) -> Pass {
+        let mi = m as usize;
+        let ti = t as usize;
+        let offered = self.offer_set(m, t);
+        let deferred = std::mem::take(&mut self.msgs[mi].begin_deferred[ti]);
+        if self.msgs[mi].resend_now == Some(t) {
+            self.msgs[mi].resend_now = None;
+        }
+        self.msgs[mi].attempts[ti] += 1;
+        let attempt = self.msgs[mi].attempts[ti];
+        let n = self.msgs[mi].recipients.len();
+        let mut pass = Pass::new(t, Some(m), PassKind::Submit);
+        pass.attempt = attempt;
+        pass.deferred = deferred;
+        pass.is_offered = vec![false; n];
+        pass.taken = vec![false; n];
+        for r in &offered {
+            pass.is_offered[*r as usize] = true;
+        }
+        pass.offered = offered.clone();
+        // model §3.7, §14 Q11: the spooler pre-sets *lpulMsgRef to 0; the transport writes it.
+        pass.reference = 0;
+        self.msgs[mi].refs[ti] = pass.reference;
+
+        // model §7.1, §8 step 14: the mask. Offered recipients FALSE, every other TRUE.
+        for r in &offered {
+            let name = self.xp[ti].name.clone();
+            self.update_recip(m, *r, |row| {
+                row.state = RecipientState::Offered(t);
+                row.responsibility = false;
+                if !row.offered_to.contains(&t) {
+                    row.offered_to.push(t);
+                }
+                row.why = format!(
+                    "Offered to {name} in SubmitMessage{} (attempt {attempt}): PR_RESPONSIBILITY FALSE",
+                    if deferred { "(BEGIN_DEFERRED)" } else { "" }
+                )
+                .into();
+            });
+        }
+        self.set_msg_state(m, MessageState::InSubmit(t), None);
+        self.set_in_flight(t, Some(m));
+        pass
+    }
+
     /// EndMessage's flags (model §3.8, §9.2, §9.3, §14 Q2, Q15).
     pub(super) fn apply_end_flags(
         &mut self,
@@ -303,6 +322,50 @@ impl Core {
         end_pass: &Pass,
         flags: u32,
     ) {
+        let name = self.xp[t as usize].name.clone();
+        let chosen = self.chosen_end_flag(m, t, end_pass, flags);
+        // The last StatusRecips entry of this pass per recipient: Some(true) = DR, Some(false) = NDR.
+        let reported: Vec<Option<bool>> = {
+            let mut v = vec![None; pass.taken.len()];
+            // Entries made during EndMessage (warned) count too: their reports were produced.
+            for e in pass.entries.iter().chain(end_pass.entries.iter()) {
+                if let Some(x) = v.get_mut(e.recipient as usize) {
+                    *x = Some(e.dr);
+                }
+            }
+            v
+        };
+        let (accepted, mut declined) = self.taken_and_declined(m, t, pass, end_pass, &reported);
+        match chosen {
+            flag::END_RESEND_NOW | flag::END_RESEND_LATER => {
+                self.resend(m, t, chosen, &accepted, &declined, &reported);
+                declined.clear();
+            }
+            flag::END_DONT_RESEND => {
+                self.park(m, t, &accepted, &declined, &reported);
+                declined.clear();
+            }
+            _ => {
+                for &r in &accepted {
+                    self.finalize_accepted(m, r, t, reported[r as usize]);
+                }
+            }
+        }
+        // model §14 Q15: recipients left FALSE were declined; routing continues.
+        for r in declined {
+            self.decline(
+                m,
+                r,
+                t,
+                &format!("{name} left PR_RESPONSIBILITY FALSE (declined)"),
+            );
+        }
+    }
+
+    /// The one EndMessage flag the spooler acts on (model §3.8): unknown bits and conflicting
+    /// flags warned, END_RESEND_NOW past `resend_now_limit` in a row taken as END_RESEND_LATER
+    /// (model §14 Q2).
+    fn chosen_end_flag(&mut self, m: u32, t: XpId, end_pass: &Pass, flags: u32) -> u32 {
         let mi = m as usize;
         let name = self.xp[t as usize].name.clone();
         let known = flag::END_RESEND_NOW | flag::END_RESEND_LATER | flag::END_DONT_RESEND;
@@ -355,17 +418,20 @@ impl Core {
         } else {
             self.msgs[mi].resend_streak = 0;
         }
-        // The last StatusRecips entry of this pass per recipient: Some(true) = DR, Some(false) = NDR.
-        let reported: Vec<Option<bool>> = {
-            let mut v = vec![None; pass.taken.len()];
-            // Entries made during EndMessage (warned) count too: their reports were produced.
-            for e in pass.entries.iter().chain(end_pass.entries.iter()) {
-                if let Some(x) = v.get_mut(e.recipient as usize) {
-                    *x = Some(e.dr);
-                }
-            }
-            v
-        };
+        chosen
+    }
+
+    /// The offered recipients the pass took (Accepted, or reported but left FALSE: warned,
+    /// model §12.3) and those it declined (left FALSE, not reported).
+    fn taken_and_declined(
+        &mut self,
+        m: u32,
+        t: XpId,
+        pass: &Pass,
+        end_pass: &Pass,
+        reported: &[Option<bool>],
+    ) -> (Vec<u32>, Vec<u32>) {
+        let name = self.xp[t as usize].name.clone();
         let mut accepted = Vec::new();
         let mut declined = Vec::new();
         for &r in &pass.offered {
@@ -386,87 +452,91 @@ impl Core {
                 _ => {}
             }
         }
-        match chosen {
-            flag::END_RESEND_NOW | flag::END_RESEND_LATER => {
-                // MODEL §14 Q2: the pass counts as not sent; the offered recipients go back to
-                // T whether or not the transport set them TRUE (a transport that is "not
-                // sending now" rightly leaves them FALSE, model §7.1), so Q15's "ignored for
-                // recipients not accepted" applies to flag 0 only. Recipients it reported are
-                // final: their reports were produced, and offering them again would only make
-                // identical duplicates (docs/MODELLING.md).
-                let mut again = Vec::new();
-                for &r in accepted.iter().chain(declined.iter()) {
-                    match reported[r as usize] {
-                        Some(dr) => self.finalize_accepted(m, r, t, Some(dr)),
-                        None => again.push(r),
-                    }
-                }
-                declined.clear();
-                accepted = again;
-                if chosen == flag::END_RESEND_NOW {
-                    for &r in &accepted {
-                        self.update_recip(m, r, |row| {
-                            row.state = RecipientState::Pending;
-                            row.responsibility = false;
-                            row.why =
-                                format!("{name} returned END_RESEND_NOW: offered again at once")
-                                    .into();
-                        });
-                    }
-                    if !accepted.is_empty() {
-                        self.msgs[mi].resend_now = Some(t);
-                    }
-                } else if !accepted.is_empty() {
-                    let delay = self.sc.spooler.resend_later.max(MIN_RETRY);
-                    self.start_retry(
-                        m,
-                        t,
-                        &accepted,
-                        RetryWhy::ResendLater,
-                        delay,
-                        "END_RESEND_LATER",
-                    );
-                }
-            }
-            flag::END_DONT_RESEND => {
-                // model §9.2: park. Offered recipients not reported are DeferredBy(T), whether
-                // or not they were set TRUE (XPWDSR touches none in pass 1).
-                let mut parked = 0;
-                for &r in accepted.iter().chain(declined.iter()) {
-                    if let Some(dr) = reported[r as usize] {
-                        self.finalize_accepted(m, r, t, Some(dr));
-                    } else {
-                        parked += 1;
-                        self.update_recip(m, r, |row| {
-                            row.state = RecipientState::DeferredBy(t);
-                            row.responsibility = false;
-                            row.why = format!("{name} deferred it (END_DONT_RESEND); waits for SpoolerNotify(NOTIFY_SENTDEFERRED)").into();
-                        });
-                    }
-                }
-                declined.clear();
-                if parked > 0 {
-                    self.update_status(t, |row| {
-                        if !row.deferred.contains(&m) {
-                            row.deferred.push(m);
-                        }
-                    });
-                }
-            }
-            _ => {
-                for &r in &accepted {
-                    self.finalize_accepted(m, r, t, reported[r as usize]);
-                }
+        (accepted, declined)
+    }
+
+    /// END_RESEND_NOW / END_RESEND_LATER (model §9.3).
+    fn resend(
+        &mut self,
+        m: u32,
+        t: XpId,
+        chosen: u32,
+        accepted: &[u32],
+        declined: &[u32],
+        reported: &[Option<bool>],
+    ) {
+        let mi = m as usize;
+        let name = self.xp[t as usize].name.clone();
+        // MODEL §14 Q2: the pass counts as not sent; the offered recipients go back to
+        // T whether or not the transport set them TRUE (a transport that is "not
+        // sending now" rightly leaves them FALSE, model §7.1), so Q15's "ignored for
+        // recipients not accepted" applies to flag 0 only. Recipients it reported are
+        // final: their reports were produced, and offering them again would only make
+        // identical duplicates (docs/MODELLING.md).
+        let mut again = Vec::new();
+        for &r in accepted.iter().chain(declined.iter()) {
+            match reported[r as usize] {
+                Some(dr) => self.finalize_accepted(m, r, t, Some(dr)),
+                None => again.push(r),
             }
         }
-        // model §14 Q15: recipients left FALSE were declined; routing continues.
-        for r in declined {
-            self.decline(
+        let accepted = again;
+        if chosen == flag::END_RESEND_NOW {
+            for &r in &accepted {
+                self.update_recip(m, r, |row| {
+                    row.state = RecipientState::Pending;
+                    row.responsibility = false;
+                    row.why =
+                        format!("{name} returned END_RESEND_NOW: offered again at once").into();
+                });
+            }
+            if !accepted.is_empty() {
+                self.msgs[mi].resend_now = Some(t);
+            }
+        } else if !accepted.is_empty() {
+            let delay = self.sc.spooler.resend_later.max(MIN_RETRY);
+            self.start_retry(
                 m,
-                r,
                 t,
-                &format!("{name} left PR_RESPONSIBILITY FALSE (declined)"),
+                &accepted,
+                RetryWhy::ResendLater,
+                delay,
+                "END_RESEND_LATER",
             );
+        }
+    }
+
+    /// END_DONT_RESEND (model §9.2).
+    fn park(
+        &mut self,
+        m: u32,
+        t: XpId,
+        accepted: &[u32],
+        declined: &[u32],
+        reported: &[Option<bool>],
+    ) {
+        let name = self.xp[t as usize].name.clone();
+        // model §9.2: park. Offered recipients not reported are DeferredBy(T), whether
+        // or not they were set TRUE (XPWDSR touches none in pass 1).
+        let mut parked = 0;
+        for &r in accepted.iter().chain(declined.iter()) {
+            if let Some(dr) = reported[r as usize] {
+                self.finalize_accepted(m, r, t, Some(dr));
+            } else {
+                parked += 1;
+                self.update_recip(m, r, |row| {
+                    row.state = RecipientState::DeferredBy(t);
+                    row.responsibility = false;
+                    row.why = format!("{name} deferred it (END_DONT_RESEND); waits for SpoolerNotify(NOTIFY_SENTDEFERRED)").into();
+                });
+            }
+        }
+        if parked > 0 {
+            self.update_status(t, |row| {
+                if !row.deferred.contains(&m) {
+                    row.deferred.push(m);
+                }
+            });
         }
     }
 

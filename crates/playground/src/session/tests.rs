@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::presets::{self, PRESETS};
-use crate::protocol::EventKind;
+use crate::protocol::{EventKind, Field};
 
 fn load(slug: &str) -> Session {
     let mut s = Session::new();
