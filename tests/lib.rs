@@ -17,9 +17,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use spoolscope_contract::consts::{self, FlagSet};
+use spoolscope_contract::consts;
 use spoolscope_contract::trace::{Event, EventKind, PropValue, Trace};
 use spoolscope_contract::{parse_scenario, Format};
+use spoolscope_testkit::return_index;
+pub use spoolscope_testkit::trace_invariants;
 
 /// Methods whose calls count as "key calls" in an `exact` block without `only`: the
 /// client↔store, spooler↔store and spooler↔transport calls of the outbound path. Session
@@ -380,73 +382,9 @@ pub fn engine_method_names() -> Vec<String> {
     names
 }
 
-/// Every call has its return at the same depth; seq counts 1, 2, …; time never goes back.
-pub fn trace_invariants(t: &Trace) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&Event> = Vec::new();
-    let mut last_t = 0.0;
-    for (i, e) in t.events.iter().enumerate() {
-        if e.seq != i as u64 + 1 {
-            out.push(format!("event {i} has seq {}", e.seq));
-        }
-        if e.t < last_t {
-            out.push(format!("time goes back at #{}", e.seq));
-        }
-        last_t = e.t;
-        match e.kind {
-            EventKind::Call => {
-                if e.depth as usize != stack.len() {
-                    out.push(format!(
-                        "call #{} has depth {}, expected {}",
-                        e.seq,
-                        e.depth,
-                        stack.len()
-                    ));
-                }
-                stack.push(e);
-            }
-            EventKind::Return => match stack.pop() {
-                Some(c) if c.method == e.method => {
-                    if e.depth != c.depth {
-                        out.push(format!("return #{} is not at its call's depth", e.seq));
-                    }
-                }
-                Some(c) => out.push(format!(
-                    "return #{} ({:?}) closes call #{} ({:?})",
-                    e.seq, e.method, c.seq, c.method
-                )),
-                None => out.push(format!("return #{} without a call", e.seq)),
-            },
-            _ => {}
-        }
-    }
-    for c in stack {
-        out.push(format!("call #{} ({:?}) never returns", c.seq, c.method));
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------
 // Rendering the run for failure messages
 // ---------------------------------------------------------------------------------------
-
-/// Index of each call's return (by event index).
-fn return_index(t: &Trace) -> Vec<Option<usize>> {
-    let mut out = vec![None; t.events.len()];
-    let mut stack = Vec::new();
-    for (i, e) in t.events.iter().enumerate() {
-        match e.kind {
-            EventKind::Call => stack.push(i),
-            EventKind::Return => {
-                if let Some(c) = stack.pop() {
-                    out[c] = Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
 
 fn list<T: std::fmt::Display>(v: &[T]) -> String {
     let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
@@ -967,13 +905,7 @@ impl<'a> Reader<'a> {
 }
 
 fn known_flag(name: &str) -> bool {
-    const FAMILIES: &[FlagSet] = &FlagSet::ALL;
-    name == "MSG_UNLOCKED"
-        || name == "STATUSROW_UPDATE"
-        || name.starts_with("0x")
-        || FAMILIES
-            .iter()
-            .any(|f| f.table().iter().any(|(n, _)| *n == name))
+    name.starts_with("0x") || consts::trace_flag_names().any(|n| n == name)
 }
 
 fn check_flags(ctx: &str, key: &str, v: &Option<Vec<String>>) -> Result<(), String> {

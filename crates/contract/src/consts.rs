@@ -202,6 +202,23 @@ pub mod flag {
 
 /// A family of bit flags that share one namespace (model §13.2 keeps TransportNotify and
 /// SpoolerNotify apart: `NOTIFY_NEWMAIL` and `NOTIFY_BEGIN_INBOUND` are both 0x1).
+/// Flag names a trace carries that no [`FlagSet`] table lists: SetLockState's `MSG_UNLOCKED`
+/// (its 0, model §8) and ModifyStatusRow's `STATUSROW_UPDATE` (model §4.3).
+pub const TRACE_ONLY_FLAGS: &[(&str, u32)] = &[
+    ("MSG_UNLOCKED", flag::MSG_UNLOCKED),
+    ("STATUSROW_UPDATE", flag::STATUSROW_UPDATE),
+];
+
+/// Every flag name a trace's `flags` or `status` can hold: each family's (model §13.2), then
+/// [`TRACE_ONLY_FLAGS`]. (An unnamed bit is written as hex, `0x00000001`.)
+pub fn trace_flag_names() -> impl Iterator<Item = &'static str> {
+    FlagSet::ALL
+        .iter()
+        .flat_map(|set| set.table().iter())
+        .chain(TRACE_ONLY_FLAGS)
+        .map(|(name, _)| *name)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagSet {
     TransportNotify,

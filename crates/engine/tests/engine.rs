@@ -69,36 +69,8 @@ fn go(toml: &str, xps: Vec<Fx>) -> Run {
 
 /// Every call has a return at the same depth; seq is 1.. in order; t never goes back.
 fn check_invariants(t: &Trace) {
-    let mut stack: Vec<&Event> = Vec::new();
-    let mut last_t = 0.0;
-    for (i, e) in t.events.iter().enumerate() {
-        assert_eq!(e.seq, i as u64 + 1);
-        assert!(e.t >= last_t, "time went back at seq {}", e.seq);
-        last_t = e.t;
-        match e.kind {
-            EventKind::Call => {
-                assert_eq!(e.depth as usize, stack.len(), "call depth at seq {}", e.seq);
-                stack.push(e);
-            }
-            EventKind::Return => {
-                let c = stack
-                    .pop()
-                    .unwrap_or_else(|| panic!("return without call at seq {}", e.seq));
-                assert_eq!(
-                    c.method, e.method,
-                    "return at seq {} closes {:?}",
-                    e.seq, c.method
-                );
-                assert_eq!(e.depth as usize, stack.len());
-            }
-            _ => {}
-        }
-    }
-    assert!(
-        stack.is_empty(),
-        "unclosed calls: {:?}",
-        stack.iter().map(|e| e.seq).collect::<Vec<_>>()
-    );
+    let broken = spoolscope_testkit::trace_invariants(t);
+    assert!(broken.is_empty(), "{broken:#?}");
 }
 
 /// "method" lines of the spooler→transport and transport→spooler calls, for order checks.

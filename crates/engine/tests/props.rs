@@ -88,6 +88,7 @@ use spoolscope_contract::{parse_scenario, Format, Scenario};
 use spoolscope_engine::tables::{Delta, MessageState, RecipientState, Tables};
 use spoolscope_engine::transport::{HookFault, MsgView, Support, Transport};
 use spoolscope_engine::{run, Engine, Run};
+use spoolscope_testkit::{event_line as ev, return_index};
 
 // ---------------------------------------------------------------------------------------
 // Generated input
@@ -601,41 +602,13 @@ fn s(o: &Option<String>) -> &str {
     o.as_deref().unwrap_or("")
 }
 
-fn ev(e: &Event) -> String {
-    format!(
-        "seq {} t={} d={} {:?} {}>{} {} msg={} offered={:?} result={} flags={:?} recip={:?} value={:?}",
-        e.seq,
-        e.t,
-        e.depth,
-        e.kind,
-        s(&e.from),
-        s(&e.to),
-        s(&e.method),
-        s(&e.message),
-        e.offered,
-        s(&e.result),
-        e.flags,
-        e.recipient,
-        e.value
-    )
-}
-
 /// For each call index, the index of its return (P1 checked first).
 fn pairs(t: &Trace) -> BTreeMap<usize, usize> {
-    let mut out = BTreeMap::new();
-    let mut stack = Vec::new();
-    for (i, e) in t.events.iter().enumerate() {
-        match e.kind {
-            EventKind::Call => stack.push(i),
-            EventKind::Return => {
-                if let Some(c) = stack.pop() {
-                    out.insert(c, i);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    return_index(t)
+        .iter()
+        .enumerate()
+        .filter_map(|(c, r)| r.map(|r| (c, r)))
+        .collect()
 }
 
 /// A spooler→transport call (not store or client).

@@ -365,35 +365,34 @@ sent_deferred|9.2|imapisupport-spoolernotify|The transport's wait before it asks
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spoolscope_contract::consts::{hresult_name, FlagSet, HRESULTS};
+    use spoolscope_contract::consts::{hresult_name, HRESULTS};
 
     /// The names a trace can hold that the contract lists: every HRESULT, every flag of
     /// every family, every property the details panel decodes, both report classes.
     #[test]
     fn every_name_the_contract_knows_is_explained() {
-        let mut missing = Vec::new();
-        let flags = FlagSet::ALL
-            .iter()
-            .flat_map(|s| s.table().iter().map(|(n, _)| *n));
         // A trace names an HRESULT by its first name (S_OK, never its alias SUCCESS_SUCCESS).
-        let results: Vec<String> = HRESULTS.iter().map(|(_, v)| hresult_name(*v)).collect();
-        let names = results.iter().map(String::as_str).chain(flags).chain([
-            "MSG_UNLOCKED",
-            "STATUSROW_UPDATE",
-            "PR_RESPONSIBILITY",
-            "PR_RECIPIENT_TYPE",
-            "PR_DELIVER_TIME",
-            "PR_NDR_REASON_CODE",
-            "PR_NDR_DIAG_CODE",
-            "PR_REPORT_TEXT",
-            "PR_REPORT_TIME",
-            "PR_STATUS_CODE",
-            "PR_SUBMIT_FLAGS",
-            "PR_MESSAGE_FLAGS",
-            "REPORT.IPM.Note.DR",
-            "REPORT.IPM.Note.NDR",
-        ]);
-        for name in names {
+        let mut names: Vec<String> = HRESULTS.iter().map(|(_, v)| hresult_name(*v)).collect();
+        names.extend(spoolscope_contract::consts::trace_flag_names().map(String::from));
+        names.extend(
+            [
+                "PR_RESPONSIBILITY",
+                "PR_RECIPIENT_TYPE",
+                "PR_DELIVER_TIME",
+                "PR_NDR_REASON_CODE",
+                "PR_NDR_DIAG_CODE",
+                "PR_REPORT_TEXT",
+                "PR_REPORT_TIME",
+                "PR_STATUS_CODE",
+                "PR_SUBMIT_FLAGS",
+                "PR_MESSAGE_FLAGS",
+                "REPORT.IPM.Note.DR",
+                "REPORT.IPM.Note.NDR",
+            ]
+            .map(String::from),
+        );
+        let mut missing = Vec::new();
+        for name in &names {
             if lookup(name).is_none() {
                 missing.push(name);
             }
