@@ -88,6 +88,13 @@ pub fn check_case(name: &str, scenario: &str) {
         Ok(t) => t,
         Err(e) => panic!("\n[{name}] {scenario} did not run:\n  {e}\n"),
     };
+    // Determinism: a second run gives the same bytes.
+    if let Ok(again) = run_scenario(&scenario_path) {
+        assert!(
+            again.to_json() == trace.to_json(),
+            "\n[{name}] {scenario}: a second run gave another trace\n"
+        );
+    }
     let expect_text = std::fs::read_to_string(&expect_path)
         .unwrap_or_else(|e| panic!("\n[{name}] cannot read {}: {e}\n", expect_path.display()));
     let expect = parse_expect(&expect_text).unwrap_or_else(|e| {

@@ -174,7 +174,7 @@ describe('an edit right after opening', () => {
     server = await startServer();
     browser = await launch();
     await browser.context.addInitScript(() => {
-      window.__spoolscopeWorkerDelayMs = 60_000;
+      window.__spoolscopeTestHook = { workerDelayMs: 60_000 };
     });
   });
   after(() => closeSuite({ server, browser }));

@@ -28,7 +28,7 @@ describe('worker watchdog', () => {
     browser = await launch();
     // Test seam: 1.5 s instead of 30 s.
     await browser.context.addInitScript(() => {
-      window.__spoolscopeWatchdogMs = 1500;
+      window.__spoolscopeTestHook = { watchdogMs: 1500 };
     });
   });
 

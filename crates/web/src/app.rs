@@ -31,7 +31,7 @@ const KEY_THEME: &str = "spoolscope.theme.v1";
 const OPENING_VERSION: u64 = 1;
 
 /// Milliseconds between the first ready render and starting the worker
-/// (`window.__spoolscopeWorkerDelayMs` overrides it for the browser tests).
+/// (the test hook's `workerDelayMs` overrides it: `test_hook.rs`).
 const WORKER_START_DELAY_MS: u32 = 50;
 
 /// Milliseconds of typing pause before the scenario runs.
@@ -175,8 +175,7 @@ pub fn app() -> Html {
         let link = link.clone();
         use_effect_with(state.ready(), move |ready| {
             let start = ready.then(|| {
-                let delay =
-                    crate::link::test_seam_ms("__spoolscopeWorkerDelayMs", WORKER_START_DELAY_MS);
+                let delay = crate::test_hook::setting_ms("workerDelayMs", WORKER_START_DELAY_MS);
                 Timeout::new(delay, move || link.borrow_mut().start_worker())
             });
             move || drop(start)
@@ -432,7 +431,7 @@ pub fn app() -> Html {
     }
     // Effect (every render): publish the page's status for the browser tests.
     {
-        let status = Published {
+        let status = crate::test_hook::Published {
             ready: state.ready(),
             step: state.frame.as_ref().map(|f| f.step).unwrap_or(0),
             total: state.total(),
@@ -446,7 +445,7 @@ pub fn app() -> Html {
             error: state.error.as_ref().map(|e| e.line),
             cost: state.summary.as_ref().map(|s| s.cost).unwrap_or_default(),
         };
-        use_effect(move || publish(&status));
+        use_effect(move || crate::test_hook::publish(&status));
     }
 
     // Callbacks, all stable across renders (`use_callback` over the dispatcher): a child
@@ -952,44 +951,4 @@ fn shortcut(e: &KeyboardEvent) -> Option<Action> {
         "?" => Some(Action::ToggleHelp),
         _ => None,
     }
-}
-
-/// The page's status for the browser tests and the benchmark (`window.__spoolscope`).
-struct Published {
-    ready: bool,
-    step: u64,
-    total: u64,
-    preset: String,
-    title: String,
-    playing: bool,
-    error: Option<u32>,
-    /// What the run on screen cost its worker (zeros for the page's own opening run).
-    cost: spoolscope_playground::protocol::RunCost,
-}
-
-/// Sets `window.__spoolscope = { ready, step, total, preset, title, playing, errorLine,
-/// loadUs, memoryBytes }`.
-fn publish(p: &Published) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let o = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    set("ready", JsValue::from_bool(p.ready));
-    set("step", JsValue::from_f64(p.step as f64));
-    set("total", JsValue::from_f64(p.total as f64));
-    set("preset", JsValue::from_str(&p.preset));
-    set("title", JsValue::from_str(&p.title));
-    set("playing", JsValue::from_bool(p.playing));
-    set(
-        "errorLine",
-        p.error
-            .map(|l| JsValue::from_f64(f64::from(l)))
-            .unwrap_or(JsValue::NULL),
-    );
-    set("loadUs", JsValue::from_f64(p.cost.load_us as f64));
-    set("memoryBytes", JsValue::from_f64(p.cost.memory_bytes as f64));
-    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("__spoolscope"), &o);
 }

@@ -19,6 +19,7 @@ pub mod embed;
 pub mod link;
 pub mod share;
 pub mod state;
+pub mod test_hook;
 pub mod worker;
 
 /// The module's entry point: the page on a window, the engine worker anywhere else.

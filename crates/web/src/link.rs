@@ -608,7 +608,7 @@ impl Link {
 }
 
 /// Starts the watchdog of worker `id`: `WATCHDOG_MS` from now (the engine's own limits end any
-/// run far sooner; `window.__spoolscopeWatchdogMs` overrides it for the browser tests).
+/// run far sooner; the test hook's `watchdogMs` overrides it, `test_hook.rs`).
 fn arm_watchdog(me: Weak<RefCell<Link>>, id: u32) -> Timeout {
     Timeout::new(watchdog_ms(), move || {
         let Some(link) = me.upgrade() else {
@@ -627,19 +627,10 @@ const WARM_UP_RUN: u64 = 0;
 /// (operations per call and per run, at most 100,000 recipients) end every run within seconds.
 const WATCHDOG_MS: u32 = 30_000;
 
-/// [`WATCHDOG_MS`], or `window.__spoolscopeWatchdogMs` (the browser tests' seam).
+/// [`WATCHDOG_MS`], or the test hook's `watchdogMs` (`test_hook.rs`).
 fn watchdog_ms() -> u32 {
-    test_seam_ms("__spoolscopeWatchdogMs", WATCHDOG_MS)
+    crate::test_hook::setting_ms("watchdogMs", WATCHDOG_MS)
 }
-/// `window[name]` in milliseconds (a browser tests' seam, clamped to 0.1–600 s), else
-/// `default`.
-pub fn test_seam_ms(name: &str, default: u32) -> u32 {
-    web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str(name)).ok())
-        .and_then(|v| v.as_f64())
-        .map_or(default, |v| v.clamp(100.0, 600_000.0) as u32)
-}
-
 /// A `blob:` URL of the worker's module script: it imports the page's JavaScript glue and
 /// instantiates the page's `.wasm` file. trunk hashes both names and announces them in the
 /// page's `<link rel="modulepreload">` and `<link rel="preload" type="application/wasm">`,
