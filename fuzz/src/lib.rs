@@ -66,7 +66,7 @@ pub fn check_scenario(text: &str, format: Format) -> Option<Scenario> {
     Some(scenario)
 }
 
-/// What resolution promises the engine (contract §1, `scenario.rs`).
+/// What resolution promises the engine (contract §1, `scenario/resolve.rs`).
 fn resolved_invariants(s: &Scenario) {
     use spoolscope_contract::scenario::{MAX_EVENTS, MAX_MESSAGES, MAX_RECIPIENTS, MAX_TRANSPORTS};
     assert!(s.transports.len() <= MAX_TRANSPORTS);
