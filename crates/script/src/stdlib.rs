@@ -272,11 +272,18 @@ fn text(t: String) -> Res<Dynamic> {
     Ok(ImmutableString::from(t).into())
 }
 
-/// Adds the library to `m` (the package's module).
+/// Adds the library to `m` (the package's module), in the order of [`LIBRARY`].
 pub(crate) fn register(m: &mut Module) {
+    register_strings(m);
+    register_arrays(m);
+    register_maps(m);
+    register_numbers(m);
+}
+
+/// String operators and methods.
+fn register_strings(m: &mut Module) {
     use First::{Changes, Reads};
 
-    // Strings.
     reg(m, "+", &[STR, ANY], Reads, |ctx, a| {
         let t = text_of(ctx, a[1]);
         text(format!("{}{t}", s(a[0])))
@@ -398,8 +405,12 @@ pub(crate) fn register(m: &mut Module) {
         }
         .into())
     });
+}
 
-    // Arrays.
+/// Array methods.
+fn register_arrays(m: &mut Module) {
+    use First::{Changes, Reads};
+
     for name in ["len", "get$len"] {
         reg(m, name, &[ARR], Reads, |_, a| Ok(int(array(a[0])?.len())));
     }
@@ -536,8 +547,12 @@ pub(crate) fn register(m: &mut Module) {
         sort(&mut *array(a[0])?)?;
         Ok(Dynamic::UNIT)
     });
+}
 
-    // Object maps.
+/// Object-map methods.
+fn register_maps(m: &mut Module) {
+    use First::{Changes, Reads};
+
     for name in ["len", "get$len"] {
         reg(m, name, &[MAP], Reads, |_, a| Ok(int(map(a[0])?.len())));
     }
@@ -578,8 +593,12 @@ pub(crate) fn register(m: &mut Module) {
         let key = s(a[1]);
         Ok(map(a[0])?.remove(key.as_str()).unwrap_or(Dynamic::UNIT))
     });
+}
 
-    // Numbers.
+/// Number functions and conversions.
+fn register_numbers(m: &mut Module) {
+    use First::Reads;
+
     for name in ["floor", "get$floor"] {
         reg(m, name, &[F], Reads, |_, a| Ok(fl(a[0]).floor().into()));
     }
