@@ -181,15 +181,27 @@ async function watchStep(page, target, useKeyTime) {
   );
 }
 
-async function stepAndScrub(server) {
-  const slug = presetSlugs().find((s) => s === 'load-10k');
-  if (!slug) return null;
-  const total = cliTrace(presetPath(slug)).events.length;
+/**
+ * Runs `measure(page, total)` on a fresh browser's page opened on the playground, for the
+ * load-10k preset (`total`: its CLI trace length); null when there is no such preset.
+ */
+async function withBigPreset(server, measure) {
+  if (!presetSlugs().includes('load-10k')) return null;
+  const total = cliTrace(presetPath('load-10k')).events.length;
   const browser = await launch({ guard: false });
   try {
     const page = await browser.context.newPage();
     await page.goto(server.url);
     await waitReady(page);
+    return await measure(page, total);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function stepAndScrub(server) {
+  return withBigPreset(server, async (page, total) => {
+    const slug = 'load-10k';
     await openPreset(page, slug, total);
     const mid = Math.floor(total / 2);
     await scrubTo(page, mid);
@@ -218,21 +230,13 @@ async function stepAndScrub(server) {
       scrubs.push(await page.evaluate(() => window.__benchDone));
     }
     return { steps, scrubs, total };
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 /** Picks load-10k RUNS_PICK times (the seed between picks): click → shown, and the worker's cost. */
 async function pickBig(server) {
-  const slug = 'load-10k';
-  if (!presetSlugs().includes(slug)) return null;
-  const total = cliTrace(presetPath(slug)).events.length;
-  const browser = await launch({ guard: false });
-  try {
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    await waitReady(page);
+  return withBigPreset(server, async (page, total) => {
+    const slug = 'load-10k';
     const picks = [];
     for (let i = 0; i < RUNS_PICK; i++) {
       await openPreset(page, 'seed');
@@ -257,9 +261,7 @@ async function pickBig(server) {
       picks.push(shown);
     }
     return { picks, total };
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 /**

@@ -13,7 +13,7 @@
 //! player only moves forward (the reference is seen where the spooler reads it: the
 //! transport writes `*lpulMsgRef` without a call the trace could show).
 
-use spoolscope_contract::trace::{EventKind, PropValue, Trace};
+use spoolscope_contract::trace::{Event, EventKind, PropValue, Trace};
 use spoolscope_contract::Scenario;
 use spoolscope_render::describe;
 
@@ -21,149 +21,194 @@ use crate::protocol::WalkStop;
 
 /// The walk through `trace`, the run of `scenario`.
 pub fn stops(trace: &Trace, scenario: &Scenario) -> Vec<WalkStop> {
-    let ev = &trace.events;
-    let is = |e: &spoolscope_contract::trace::Event, kind: EventKind, method: &str| {
-        e.kind == kind && e.method.as_deref() == Some(method)
-    };
-    let from_spooler = |e: &spoolscope_contract::trace::Event| e.from.as_deref() == Some("spooler");
-    let name = |m: Option<&String>, r: u32| -> String {
-        scenario
+    let run = Run { trace, scenario };
+    let mut out: Vec<WalkStop> = [
+        run.submit(),
+        run.responsibility(),
+        run.status_recips(),
+        run.reference(),
+        run.end_message(),
+        run.cancel(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    out.sort_by_key(|s| s.seq);
+    out
+}
+
+/// A run, read for its walk: one method per step, the first event that shows it.
+struct Run<'a> {
+    trace: &'a Trace,
+    scenario: &'a Scenario,
+}
+
+fn is(e: &Event, kind: EventKind, method: &str) -> bool {
+    e.kind == kind && e.method.as_deref() == Some(method)
+}
+
+fn end(who: &Option<String>) -> &str {
+    who.as_deref().unwrap_or_default()
+}
+
+fn stop(e: &Event, title: &str, text: String) -> Option<WalkStop> {
+    Some(WalkStop {
+        seq: e.seq,
+        title: title.to_string(),
+        text,
+    })
+}
+
+impl Run<'_> {
+    /// The first event satisfying `pred`, with its index.
+    fn first(&self, pred: impl Fn(&Event) -> bool) -> Option<(usize, &Event)> {
+        self.trace.events.iter().enumerate().find(|(_, e)| pred(e))
+    }
+
+    /// Recipient `r` of message `m` by name (`#r` when unknown).
+    fn name(&self, m: Option<&String>, r: u32) -> String {
+        self.scenario
             .messages
             .iter()
             .find(|x| Some(&x.id) == m)
             .and_then(|x| x.recipients.get(r as usize))
             .map(|x| x.name.clone())
             .unwrap_or_else(|| format!("#{r}"))
-    };
-    let subject = |m: Option<&String>| -> String {
+    }
+
+    /// `m1 "Quarterly report"`.
+    fn subject(&self, m: Option<&String>) -> String {
         let id = m.cloned().unwrap_or_default();
-        match scenario.messages.iter().find(|x| x.id == id) {
+        match self.scenario.messages.iter().find(|x| x.id == id) {
             Some(x) if !x.subject.is_empty() => format!("{id} {}", describe::quoted(&x.subject)),
             _ => id,
         }
-    };
-    let to = |e: &spoolscope_contract::trace::Event| e.to.clone().unwrap_or_default();
-    let from = |e: &spoolscope_contract::trace::Event| e.from.clone().unwrap_or_default();
-    // The return closing the call at index i.
-    let ret_of = |i: usize| {
-        let call = &ev[i];
-        ev[i + 1..].iter().find(|e| {
-            e.kind == EventKind::Return && e.depth == call.depth && e.method == call.method
-        })
-    };
+    }
 
-    let mut out = Vec::new();
-    let mut stop = |seq: u64, title: &str, text: String| {
-        out.push(WalkStop {
-            seq,
-            title: title.to_string(),
-            text,
-        })
-    };
-
-    if let Some(e) = ev
-        .iter()
-        .find(|e| is(e, EventKind::Call, "SubmitMessage") && from_spooler(e))
-    {
+    /// Step 1: the spooler calls IXPLogon::SubmitMessage.
+    fn submit(&self) -> Option<WalkStop> {
+        let (_, e) = self.first(|e| {
+            is(e, EventKind::Call, "SubmitMessage") && e.from.as_deref() == Some("spooler")
+        })?;
         let offered: Vec<String> = e
             .offered
             .iter()
             .flatten()
-            .map(|r| name(e.message.as_ref(), *r))
+            .map(|r| self.name(e.message.as_ref(), *r))
             .collect();
         stop(
-            e.seq,
+            e,
             "The spooler calls SubmitMessage",
             format!(
                 "IXPLogon::SubmitMessage hands {} to {} with {} whose PR_RESPONSIBILITY is FALSE: {}. The message object stays valid until EndMessage returns.",
-                subject(e.message.as_ref()),
-                to(e),
+                self.subject(e.message.as_ref()),
+                end(&e.to),
                 plural(offered.len(), "recipient"),
                 if offered.is_empty() { "none".to_string() } else { offered.join(", ") },
             ),
-        );
+        )
     }
-    if let Some(e) = ev.iter().find(|e| {
-        e.kind == EventKind::Property
-            && e.property.as_deref() == Some("PR_RESPONSIBILITY")
-            && e.value == Some(PropValue::Bool(true))
-            // A transport's, not the spooler's own NDR (model §7.4).
-            && !matches!(e.from.as_deref(), Some("spooler" | "store" | "client"))
-    }) {
+
+    /// Step 3 of the seed page: a transport sets PR_RESPONSIBILITY TRUE.
+    fn responsibility(&self) -> Option<WalkStop> {
+        let (_, e) = self.first(|e| {
+            e.kind == EventKind::Property
+                && e.property.as_deref() == Some("PR_RESPONSIBILITY")
+                && e.value == Some(PropValue::Bool(true))
+                // A transport's, not the spooler's own NDR (model §7.4).
+                && !matches!(e.from.as_deref(), Some("spooler" | "store" | "client"))
+        })?;
         stop(
-            e.seq,
+            e,
             "The transport takes a recipient: PR_RESPONSIBILITY",
             format!(
                 "{} sets PR_RESPONSIBILITY TRUE on {}: it has sent this recipient or failed it conclusively. A recipient left FALSE goes back to the spooler, which offers it to another transport.",
-                from(e),
-                name(e.message.as_ref(), e.recipient.unwrap_or(0)),
+                end(&e.from),
+                self.name(e.message.as_ref(), e.recipient.unwrap_or(0)),
             ),
-        );
+        )
     }
-    if let Some(e) = ev.iter().find(|e| is(e, EventKind::Call, "StatusRecips")) {
+
+    /// Step 4: IMAPISupport::StatusRecips.
+    fn status_recips(&self) -> Option<WalkStop> {
+        let (_, e) = self.first(|e| is(e, EventKind::Call, "StatusRecips"))?;
         let entries: Vec<String> = e
             .entries
             .iter()
             .flatten()
-            .map(|x| format!("{} for {}", x.report, name(e.message.as_ref(), x.recipient)))
+            .map(|x| {
+                format!(
+                    "{} for {}",
+                    x.report,
+                    self.name(e.message.as_ref(), x.recipient)
+                )
+            })
             .collect();
         stop(
-            e.seq,
+            e,
             "It reports through StatusRecips",
             format!(
                 "{} calls IMAPISupport::StatusRecips: {}. An entry with PR_NDR_REASON_CODE is a non-delivery, one with PR_DELIVER_TIME a delivery; the spooler makes the reports after SubmitMessage returns.",
-                from(e),
+                end(&e.from),
                 entries.join(", "),
             ),
-        );
+        )
     }
-    if let Some(e) = ev.iter().find(|e| {
-        is(e, EventKind::Return, "SubmitMessage")
-            && e.to.as_deref() == Some("spooler")
-            && e.reference.is_some_and(|r| r != 0)
-    }) {
+
+    /// Step 2: the reference, where the spooler reads it (SubmitMessage's return).
+    fn reference(&self) -> Option<WalkStop> {
+        let (_, e) = self.first(|e| {
+            is(e, EventKind::Return, "SubmitMessage")
+                && e.to.as_deref() == Some("spooler")
+                && e.reference.is_some_and(|r| r != 0)
+        })?;
         stop(
-            e.seq,
+            e,
             "The reference: *lpulMsgRef",
             format!(
                 "SubmitMessage returns {} with the reference {} wrote to *lpulMsgRef: {}. A transport writes it before it touches the message, because a cancel can come at any moment; the spooler passes it back to EndMessage and TransportNotify.",
                 e.result.as_deref().unwrap_or("?"),
-                from(e),
+                end(&e.from),
                 e.reference.unwrap_or(0),
             ),
-        );
+        )
     }
-    if let Some((i, e)) = ev
-        .iter()
-        .enumerate()
-        .find(|(_, e)| is(e, EventKind::Call, "EndMessage"))
-    {
-        let answer = match ret_of(i).and_then(|r| r.flags.as_ref()) {
+
+    /// Step 5: EndMessage, with the transport's answer.
+    fn end_message(&self) -> Option<WalkStop> {
+        let (i, e) = self.first(|e| is(e, EventKind::Call, "EndMessage"))?;
+        let ret = self.trace.events[i + 1..]
+            .iter()
+            .find(|r| r.kind == EventKind::Return && r.depth == e.depth && r.method == e.method);
+        let answer = match ret.and_then(|r| r.flags.as_ref()) {
             Some(f) if !f.is_empty() => format!("it answers {}", f.join(" | ")),
             Some(_) => "it answers 0: the message is sent".to_string(),
             None => "its answer is not in the run".to_string(),
         };
         stop(
-            e.seq,
+            e,
             "EndMessage: the last hand-off",
             format!(
                 "Once it has acted on the reports, the spooler calls EndMessage for {} with reference {}; {}. The other answers are END_RESEND_NOW, END_RESEND_LATER and END_DONT_RESEND.",
-                subject(e.message.as_ref()),
+                self.subject(e.message.as_ref()),
                 e.reference.unwrap_or(0),
                 answer,
             ),
-        );
+        )
     }
-    if let Some((i, e)) = ev.iter().enumerate().find(|(_, e)| {
-        is(e, EventKind::Call, "TransportNotify")
-            && e.flags
-                .iter()
-                .flatten()
-                .any(|f| f == "NOTIFY_CANCEL_MESSAGE")
-    }) {
+
+    /// Step 6: a cancel through TransportNotify, with what the interrupted call returned.
+    fn cancel(&self) -> Option<WalkStop> {
+        let (i, e) = self.first(|e| {
+            is(e, EventKind::Call, "TransportNotify")
+                && e.flags
+                    .iter()
+                    .flatten()
+                    .any(|f| f == "NOTIFY_CANCEL_MESSAGE")
+        })?;
         // The exchange the cancel interrupts: the first SubmitMessage/EndMessage return of
         // the message after it, above the cancel's depth.
-        let outcome = ev[i + 1..]
+        let outcome = self.trace.events[i + 1..]
             .iter()
             .find(|r| {
                 r.kind == EventKind::Return
@@ -180,19 +225,17 @@ pub fn stops(trace: &Trace, scenario: &Scenario) -> Vec<WalkStop> {
             })
             .unwrap_or_default();
         stop(
-            e.seq,
+            e,
             "A cancel: TransportNotify(NOTIFY_CANCEL_MESSAGE)",
             format!(
                 "The spooler cancels {} while {} still works on it: TransportNotify(NOTIFY_CANCEL_MESSAGE) with reference {}. The transport must stop and return as soon as it can.{}",
-                subject(e.message.as_ref()),
-                to(e),
+                self.subject(e.message.as_ref()),
+                end(&e.to),
                 e.reference.unwrap_or(0),
                 outcome,
             ),
-        );
+        )
     }
-    out.sort_by_key(|s| s.seq);
-    out
 }
 
 /// `1 recipient`, `2 recipients`.

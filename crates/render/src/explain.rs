@@ -85,13 +85,14 @@ pub fn all() -> impl Iterator<Item = Explanation> {
         })
 }
 
-/// The interface-qualified name of a method as event `ev` uses it: `SubmitMessage` from the
-/// client is `IMessage::SubmitMessage`, from the spooler `IXPLogon::SubmitMessage`.
+/// The interface-qualified name of a method as event `ev` uses it: `SubmitMessage` between
+/// the client and the store (call or return) is `IMessage::SubmitMessage`, from the spooler
+/// `IXPLogon::SubmitMessage`.
 pub fn method_key(method: &str, ev: &Event) -> String {
-    let from_client = ev.from.as_deref() == Some("client");
+    let client = ev.from.as_deref() == Some("client") || ev.to.as_deref() == Some("client");
     let interface = match method {
-        "SubmitMessage" if from_client => "IMessage",
-        "FlushQueues" if from_client => "IMAPIStatus",
+        "SubmitMessage" if client => "IMessage",
+        "FlushQueues" if client => "IMAPIStatus",
         "TransportLogon" => "IXPProvider",
         "StatusRecips" | "ModifyStatusRow" | "SpoolerNotify" | "SpoolerYield" => "IMAPISupport",
         "SetLockState" | "FinishedMsg" | "AbortSubmit" => "IMsgStore",
@@ -464,6 +465,37 @@ mod tests {
                 e.page
             );
         }
+    }
+
+    /// A return is named like its call: the store's answer to the client's SubmitMessage is
+    /// IMessage's, the transport's to the spooler's is IXPLogon's.
+    #[test]
+    fn a_method_is_named_by_its_interface_at_either_end() {
+        let ev = |from: &str, to: &str| Event {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..Event::new(spoolscope_contract::trace::EventKind::Return)
+        };
+        assert_eq!(
+            method_key("SubmitMessage", &ev("client", "store")),
+            "IMessage::SubmitMessage"
+        );
+        assert_eq!(
+            method_key("SubmitMessage", &ev("store", "client")),
+            "IMessage::SubmitMessage"
+        );
+        assert_eq!(
+            method_key("SubmitMessage", &ev("smtp", "spooler")),
+            "IXPLogon::SubmitMessage"
+        );
+        assert_eq!(
+            method_key("FlushQueues", &ev("spooler", "client")),
+            "IMAPIStatus::FlushQueues"
+        );
+        assert_eq!(
+            method_key("FlushQueues", &ev("spooler", "smtp")),
+            "IXPLogon::FlushQueues"
+        );
     }
 
     #[test]

@@ -28,13 +28,17 @@ impl Worker for EngineWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
-        let started = js_sys::Date::now();
+        // Only a load is timed: frames (every step) skip the clock.
+        let started = matches!(request, Request::Load { .. }).then(js_sys::Date::now);
         let mut response = self.session.handle(request);
         // What a load cost here, for the browser benchmark (`RunCost`).
-        if let Some(Response::Loaded {
-            result: Ok(summary),
-            ..
-        }) = &mut response
+        if let (
+            Some(started),
+            Some(Response::Loaded {
+                result: Ok(summary),
+                ..
+            }),
+        ) = (started, &mut response)
         {
             summary.cost = RunCost {
                 load_us: ((js_sys::Date::now() - started).max(0.0) * 1000.0) as u64,
